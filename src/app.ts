@@ -1,0 +1,98 @@
+/**
+ * createApp(config, deps) → an Express handler serving GraphQL and the REST endpoints.
+ * No listening, no migrations, no timers: main.ts and the tests own those.
+ */
+import { ApolloServer } from "@apollo/server";
+import { expressMiddleware } from "@as-integrations/express5";
+import cookieParser from "cookie-parser";
+import cors from "cors";
+import express, { type ErrorRequestHandler, type Express } from "express";
+import helmet from "helmet";
+import type { Config } from "./config";
+import type { DatabaseHandle } from "./db/connection";
+import { GRAPHQL_PATH } from "./auth/cookies";
+import { createContextFactory, type Context } from "./graphql/context";
+import { errorLoggingPlugin, formatError } from "./graphql/errors";
+import { buildGatehouseSchema } from "./graphql/schema";
+import { restRoutes } from "./http/rest";
+import type { Logger } from "./logger";
+import { createServices, type Services } from "./services";
+
+export interface AppDeps {
+  database: DatabaseHandle;
+  logger: Logger;
+  /** A clock for tests; the system clock otherwise. */
+  now?: () => Date;
+}
+
+export interface App {
+  handler: Express;
+  services: Services;
+  /** Stops Apollo (in-flight operations finish first). */
+  stop(): Promise<void>;
+}
+
+function trustProxySetting(value: string): boolean | number | string {
+  if (value === "true") return true;
+  if (value === "false") return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
+}
+
+export async function createApp(config: Config, deps: AppDeps): Promise<App> {
+  const { database, logger } = deps;
+  const services = createServices(config, database.db, deps.now);
+
+  const apollo = new ApolloServer<Context>({
+    schema: await buildGatehouseSchema(),
+    formatError,
+    includeStacktraceInErrorResponses: false,
+    // Refuses simple (form or GET) requests that a browser would send cross-site without a preflight.
+    csrfPrevention: true,
+    introspection: !config.isProduction,
+    plugins: [errorLoggingPlugin(logger)],
+    logger,
+  });
+  await apollo.start();
+
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", trustProxySetting(config.http.trustProxy));
+  app.use(helmet());
+  app.use(restRoutes({ database, keyRing: services.keyRing, logger }));
+
+  const allowed = new Set(config.http.corsOrigins);
+  app.use(
+    GRAPHQL_PATH,
+    cors({
+      // Only listed origins may call with credentials; others get no CORS headers at all.
+      origin: (origin, callback) => callback(null, origin !== undefined && allowed.has(origin)),
+      credentials: true,
+      maxAge: 600,
+    }),
+    cookieParser(),
+    express.json({ limit: config.http.bodyLimit }),
+    expressMiddleware(apollo, { context: createContextFactory(config, services, logger) }),
+  );
+
+  app.use((_req, res) => {
+    res.status(404).json({ errors: [{ message: "Not found", extensions: { code: "NOT_FOUND" } }] });
+  });
+
+  // Body parser and other HTTP-level failures still answer in GraphQL's error shape.
+  const onError: ErrorRequestHandler = (error: unknown, _req, res, _next) => {
+    const status = (error as { status?: unknown }).status;
+    if (typeof status === "number" && status >= 400 && status < 500) {
+      const message = status === 413 ? "The request body is too large" : "The request could not be read";
+      res.status(status).json({ errors: [{ message, extensions: { code: "BAD_USER_INPUT" } }] });
+      return;
+    }
+    logger.error({ err: error }, "Unhandled HTTP error");
+    res.status(500).json({
+      errors: [{ message: "Internal server error", extensions: { code: "INTERNAL_SERVER_ERROR" } }],
+    });
+  };
+  app.use(onError);
+
+  return { handler: app, services, stop: () => apollo.stop() };
+}

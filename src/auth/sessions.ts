@@ -1,0 +1,314 @@
+/**
+ * Sessions and refresh tokens.
+ *
+ * Data model: a session row is one refresh-token family. Each refresh token is a row of its
+ * own holding only SHA-256(token); a token is live until it is exchanged once. Exchanging a
+ * token marks it used and issues its successor in the same family.
+ *
+ * Reuse detection: a used token presented again means it was copied. Within a short grace
+ * interval (two tabs refreshing at once) it gets a sibling in the same family instead; after
+ * it, the whole family is revoked and `session.reuse_detected` is written.
+ *
+ * Concurrency: every exchange locks its session row (SELECT … FOR UPDATE), so simultaneous
+ * refreshes of one token are serialised and never fork a second family.
+ *
+ * Lookups are by SHA-256 of the presented token through a unique index: timing reveals at most
+ * something about a hash, which cannot be turned back into a token.
+ */
+import { and, count, desc, eq, gt, isNull, lt, ne, or } from "drizzle-orm";
+import type { Database, Executor } from "../db/connection";
+import { refreshTokens, sessions, type SessionRow } from "../db/schema/index";
+import { AppError, type ErrorSpec } from "../errors";
+import { toPage, type Page, type PageRequest } from "../pagination";
+import type { AuditService, RequestMeta } from "../modules/audit/audit.service";
+import { AuditActions } from "../modules/audit/audit.service";
+import { generateOpaqueToken, hashToken } from "./secrets";
+
+export const SessionErrors = {
+  INVALID_REFRESH_TOKEN: {
+    code: "UNAUTHENTICATED",
+    message: "The refresh token is invalid or expired; sign in again",
+  },
+  SESSION_NOT_FOUND: { code: "NOT_FOUND", message: "No such session" },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type RevokeReason = "logout" | "revoked" | "revoked_all" | "password_changed" | "reuse_detected";
+
+export interface SessionLifetimes {
+  idleTtlSeconds: number;
+  absoluteTtlSeconds: number;
+  reuseGraceSeconds: number;
+}
+
+export interface StartedSession {
+  session: SessionRow;
+  refreshToken: string;
+}
+
+/** When the refresh cookie (and the session as a client sees it) ends. */
+export function sessionEndsAt(session: SessionRow): Date {
+  return session.idleExpiresAt < session.expiresAt ? session.idleExpiresAt : session.expiresAt;
+}
+
+/** SQL twin of isSessionLive, also used by the viewer query that checks liveness per request. */
+export function liveSessionCondition(at: Date) {
+  return and(isNull(sessions.revokedAt), gt(sessions.expiresAt, at), gt(sessions.idleExpiresAt, at));
+}
+
+export function isSessionLive(session: SessionRow, now: Date): boolean {
+  return session.revokedAt === null && sessionEndsAt(session) > now;
+}
+
+export interface SessionService {
+  start(userId: string, meta: RequestMeta, executor?: Executor): Promise<StartedSession>;
+  /** Exchanges a refresh token for its successor. Throws UNAUTHENTICATED when it cannot. */
+  refresh(refreshToken: string, meta: RequestMeta): Promise<StartedSession>;
+  /** The session a refresh token belongs to, if that session is live (for log-out by cookie). */
+  findLiveByRefreshToken(refreshToken: string): Promise<SessionRow | null>;
+  revoke(sessionId: string, reason: RevokeReason, executor?: Executor): Promise<boolean>;
+  /** Revokes the user's live sessions, except `exceptSessionId`; returns how many ended. */
+  revokeAllForUser(
+    userId: string,
+    reason: RevokeReason,
+    options?: { exceptSessionId?: string | null; executor?: Executor },
+  ): Promise<number>;
+  /** A user ending one of their own sessions; false when it is not theirs or not live. */
+  revokeOwn(userId: string, sessionId: string, meta: RequestMeta): Promise<boolean>;
+  /** A user ending all their sessions but `exceptSessionId`; returns how many ended. */
+  revokeAllOwn(userId: string, exceptSessionId: string | null, meta: RequestMeta): Promise<number>;
+  /** Records use of a session for `lastUsedAt`, at most once a minute per session. */
+  touch(session: SessionRow): Promise<void>;
+  listLiveForUser(userId: string, page: PageRequest): Promise<Page<SessionRow>>;
+  findLiveForUser(userId: string, sessionId: string): Promise<SessionRow | null>;
+  /** Deletes sessions that ended more than a day ago, and their tokens. */
+  pruneEnded(): Promise<number>;
+}
+
+const TOUCH_INTERVAL_MS = 60_000;
+
+export function createSessionService(deps: {
+  db: Database;
+  audit: AuditService;
+  lifetimes: SessionLifetimes;
+  now?: () => Date;
+}): SessionService {
+  const { db, audit, lifetimes } = deps;
+  const now = deps.now ?? (() => new Date());
+  const plus = (from: Date, seconds: number) => new Date(from.getTime() + seconds * 1000);
+  const live = liveSessionCondition;
+
+  async function issueToken(executor: Executor, sessionId: string): Promise<string> {
+    const token = generateOpaqueToken();
+    await executor.insert(refreshTokens).values({ sessionId, tokenHash: hashToken(token) });
+    return token;
+  }
+
+  async function revokeWhere(
+    executor: Executor,
+    where: ReturnType<typeof and>,
+    reason: RevokeReason,
+  ): Promise<SessionRow[]> {
+    const at = now();
+    return executor
+      .update(sessions)
+      .set({ revokedAt: at, revokedReason: reason })
+      .where(and(where, live(at)))
+      .returning();
+  }
+
+  return {
+    async start(userId, meta, executor = db) {
+      const at = now();
+      const [session] = await executor
+        .insert(sessions)
+        .values({
+          userId,
+          createdAt: at,
+          lastUsedAt: at,
+          expiresAt: plus(at, lifetimes.absoluteTtlSeconds),
+          idleExpiresAt: plus(at, lifetimes.idleTtlSeconds),
+          ipAddress: meta.ipAddress,
+          userAgent: meta.userAgent,
+        })
+        .returning();
+      if (!session) throw new Error("Session insert returned nothing");
+      return { session, refreshToken: await issueToken(executor, session.id) };
+    },
+
+    async refresh(refreshToken, meta) {
+      const tokenHash = hashToken(refreshToken);
+      const outcome = await db.transaction(async (tx) => {
+        const [found] = await tx
+          .select({ token: refreshTokens, session: sessions })
+          .from(refreshTokens)
+          .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
+          .where(eq(refreshTokens.tokenHash, tokenHash))
+          .for("update", { of: sessions });
+        const at = now();
+        if (!found || !isSessionLive(found.session, at)) return { kind: "invalid" as const };
+
+        const { token, session } = found;
+        if (token.usedAt !== null) {
+          const graceEnds = plus(token.usedAt, lifetimes.reuseGraceSeconds);
+          if (at > graceEnds) {
+            await tx
+              .update(sessions)
+              .set({ revokedAt: at, revokedReason: "reuse_detected" })
+              .where(eq(sessions.id, session.id));
+            await audit.record(
+              {
+                action: AuditActions.SESSION_REUSE_DETECTED,
+                actorUserId: session.userId,
+                targetId: session.id,
+                metadata: { tokenUsedAt: token.usedAt.toISOString() },
+                meta,
+              },
+              tx,
+            );
+            return { kind: "reused" as const };
+          }
+        } else {
+          await tx.update(refreshTokens).set({ usedAt: at }).where(eq(refreshTokens.id, token.id));
+        }
+        const idleEnd = plus(at, lifetimes.idleTtlSeconds);
+        const [updated] = await tx
+          .update(sessions)
+          .set({
+            lastUsedAt: at,
+            idleExpiresAt: idleEnd < session.expiresAt ? idleEnd : session.expiresAt,
+            ipAddress: meta.ipAddress ?? session.ipAddress,
+            userAgent: meta.userAgent ?? session.userAgent,
+          })
+          .where(eq(sessions.id, session.id))
+          .returning();
+        if (!updated) throw new Error("Session vanished while locked");
+        return {
+          kind: "rotated" as const,
+          started: { session: updated, refreshToken: await issueToken(tx, session.id) },
+        };
+      });
+      // Thrown after the transaction so the revocation and its audit event commit.
+      if (outcome.kind !== "rotated") throw new AppError(SessionErrors.INVALID_REFRESH_TOKEN);
+      return outcome.started;
+    },
+
+    async findLiveByRefreshToken(refreshToken) {
+      const [row] = await db
+        .select({ session: sessions })
+        .from(refreshTokens)
+        .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
+        .where(and(eq(refreshTokens.tokenHash, hashToken(refreshToken)), live(now())));
+      return row?.session ?? null;
+    },
+
+    async revoke(sessionId, reason, executor = db) {
+      const rows = await revokeWhere(executor, eq(sessions.id, sessionId), reason);
+      return rows.length > 0;
+    },
+
+    async revokeAllForUser(userId, reason, options = {}) {
+      const except = options.exceptSessionId;
+      const rows = await revokeWhere(
+        options.executor ?? db,
+        and(eq(sessions.userId, userId), except ? ne(sessions.id, except) : undefined),
+        reason,
+      );
+      return rows.length;
+    },
+
+    async revokeOwn(userId, sessionId, meta) {
+      return db.transaction(async (tx) => {
+        const rows = await revokeWhere(
+          tx,
+          and(eq(sessions.id, sessionId), eq(sessions.userId, userId)),
+          "revoked",
+        );
+        if (rows.length === 0) return false;
+        await audit.record(
+          { action: AuditActions.SESSION_REVOKED, actorUserId: userId, targetId: sessionId, meta },
+          tx,
+        );
+        return true;
+      });
+    },
+
+    async revokeAllOwn(userId, exceptSessionId, meta) {
+      return db.transaction(async (tx) => {
+        const rows = await revokeWhere(
+          tx,
+          and(eq(sessions.userId, userId), exceptSessionId ? ne(sessions.id, exceptSessionId) : undefined),
+          "revoked_all",
+        );
+        await audit.recordMany(
+          rows.map((row) => ({
+            action: AuditActions.SESSION_REVOKED,
+            actorUserId: userId,
+            targetId: row.id,
+            metadata: { reason: "revoked_all" },
+            meta,
+          })),
+          tx,
+        );
+        return rows.length;
+      });
+    },
+
+    async touch(session) {
+      const at = now();
+      if (at.getTime() - session.lastUsedAt.getTime() < TOUCH_INTERVAL_MS) return;
+      await db
+        .update(sessions)
+        .set({ lastUsedAt: at })
+        .where(and(eq(sessions.id, session.id), lt(sessions.lastUsedAt, at)));
+    },
+
+    async listLiveForUser(userId, page) {
+      const at = now();
+      const scope = and(eq(sessions.userId, userId), live(at));
+      const after = page.after;
+      const [rows, [total]] = await Promise.all([
+        db
+          .select()
+          .from(sessions)
+          .where(
+            and(
+              scope,
+              after
+                ? or(
+                    lt(sessions.createdAt, after.at),
+                    and(eq(sessions.createdAt, after.at), lt(sessions.id, after.id)),
+                  )
+                : undefined,
+            ),
+          )
+          .orderBy(desc(sessions.createdAt), desc(sessions.id))
+          .limit(page.limit + 1),
+        db.select({ n: count() }).from(sessions).where(scope),
+      ]);
+      return toPage(rows, page, total?.n ?? 0);
+    },
+
+    async findLiveForUser(userId, sessionId) {
+      const [row] = await db
+        .select()
+        .from(sessions)
+        .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId), live(now())));
+      return row ?? null;
+    },
+
+    async pruneEnded() {
+      const cutoff = new Date(now().getTime() - 86_400_000);
+      const rows = await db
+        .delete(sessions)
+        .where(
+          or(
+            lt(sessions.expiresAt, cutoff),
+            lt(sessions.idleExpiresAt, cutoff),
+            lt(sessions.revokedAt, cutoff),
+          ),
+        )
+        .returning({ id: sessions.id });
+      return rows.length;
+    },
+  };
+}

@@ -1,0 +1,210 @@
+/**
+ * Every setting Gatehouse reads, validated once at start. With no environment at all the
+ * server runs on development defaults; with NODE_ENV=production it refuses those defaults.
+ */
+import { z } from "zod";
+import path from "node:path";
+
+export const JWT_ALGORITHMS = ["EdDSA", "ES256", "RS256"] as const;
+export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
+
+/** Development-only secret; production refuses to start with it. */
+const DEV_SECRET = "gatehouse-development-secret-do-not-use-in-production";
+
+/** "900", "900s", "15m", "12h", "7d" → seconds. */
+function parseDuration(value: string): number | null {
+  const match = /^(\d+)\s*(s|m|h|d)?$/.exec(value.trim());
+  if (!match) return null;
+  const unit = { s: 1, m: 60, h: 3600, d: 86400 }[match[2] as "s" | "m" | "h" | "d"] ?? 1;
+  return Number(match[1]) * unit;
+}
+
+const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value, ctx) => {
+      const seconds = parseDuration(value);
+      if (seconds === null || seconds <= 0) {
+        ctx.addIssue({ code: "custom", message: `"${value}" is not a duration like 900, 15m, 7d` });
+        return z.NEVER;
+      }
+      return seconds;
+    });
+
+const int = (fallback: number, min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+const BOOLEAN_WORDS = ["true", "false", "1", "0", "yes", "no"] as const;
+const isTrue = (v: string) => v === "true" || v === "1" || v === "yes";
+const bool = (fallback: boolean) =>
+  z
+    .enum(BOOLEAN_WORDS)
+    .default(fallback ? "true" : "false")
+    .transform(isTrue);
+/** A boolean whose default depends on other settings (resolved after parsing). */
+const optionalBool = () => z.enum(BOOLEAN_WORDS).optional().transform((v) => (v === undefined ? undefined : isTrue(v)));
+
+const bytes = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .refine((v) => /^\d+(b|kb|mb)?$/i.test(v), "expected a size like 2mb or 512kb");
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+  PORT: int(4000, 0, 65535),
+  HOST: z.string().default("0.0.0.0"),
+  PUBLIC_URL: z.url().optional(),
+  DATA_DIR: z.string().default("./data"),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "expected a postgres:// URL")
+    .optional(),
+  DATABASE_POOL_SIZE: int(10, 1, 200),
+  ALLOW_PGLITE_IN_PRODUCTION: bool(false),
+  GATEHOUSE_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+  JWT_ALGORITHM: z.enum(JWT_ALGORITHMS).default("EdDSA"),
+  ACCESS_TOKEN_TTL: duration("15m"),
+  REFRESH_TOKEN_IDLE_TTL: duration("7d"),
+  REFRESH_TOKEN_ABSOLUTE_TTL: duration("30d"),
+  REFRESH_TOKEN_REUSE_GRACE: duration("10s"),
+  CORS_ORIGINS: z.string().default(""),
+  COOKIE_SECURE: optionalBool(),
+  COOKIE_SAME_SITE: z.enum(["lax", "strict", "none"]).default("lax"),
+  BODY_LIMIT: bytes("2mb"),
+  TRUST_PROXY: z.string().default("loopback"),
+  ARGON2_MEMORY_KIB: int(19456, 19456, 4 * 1024 * 1024),
+  ARGON2_TIME_COST: int(2, 2, 20),
+  ARGON2_PARALLELISM: int(1, 1, 16),
+  PASSWORD_HASH_CONCURRENCY: int(0, 0, 64),
+  PASSWORD_HASH_QUEUE_LIMIT: int(256, 1, 100_000),
+  LOGIN_RATE_LIMIT_POINTS: int(10, 1, 1_000_000),
+  LOGIN_RATE_LIMIT_WINDOW: duration("15m"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+export interface Config {
+  env: "development" | "test" | "production";
+  isProduction: boolean;
+  port: number;
+  host: string;
+  publicUrl: string;
+  dataDir: string;
+  database: { kind: "postgres"; url: string; poolSize: number } | { kind: "pglite"; dir: string };
+  secret: string;
+  tokens: {
+    issuer: string;
+    algorithm: JwtAlgorithm;
+    accessTtlSeconds: number;
+    refreshIdleTtlSeconds: number;
+    refreshAbsoluteTtlSeconds: number;
+    refreshReuseGraceSeconds: number;
+  };
+  http: {
+    corsOrigins: string[];
+    bodyLimit: string;
+    trustProxy: string;
+  };
+  cookies: { secure: boolean; sameSite: "lax" | "strict" | "none" };
+  passwords: {
+    memoryCostKib: number;
+    timeCost: number;
+    parallelism: number;
+    /** Hashes running at once; 0 in the environment means one per CPU. */
+    concurrency: number;
+    queueLimit: number;
+  };
+  rateLimits: { logInPoints: number; logInWindowSeconds: number };
+  logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings count as unset, so `FOO=` in a .env file means "use the default".
+  const cleaned = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v !== ""),
+  );
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`),
+    );
+  }
+  const e = parsed.data;
+  const isProduction = e.NODE_ENV === "production";
+  const problems: string[] = [];
+
+  const cookieSecure = e.COOKIE_SECURE ?? isProduction;
+  const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, "");
+
+  if (isProduction) {
+    if (!e.GATEHOUSE_SECRET) {
+      problems.push("GATEHOUSE_SECRET: required in production (it seals the signing keys)");
+    }
+    if (!e.DATABASE_URL && !e.ALLOW_PGLITE_IN_PRODUCTION) {
+      problems.push(
+        "DATABASE_URL: required in production (or set ALLOW_PGLITE_IN_PRODUCTION=true for one embedded node)",
+      );
+    }
+    if (!cookieSecure) problems.push("COOKIE_SECURE: cookies must be Secure in production");
+    if (!e.PUBLIC_URL) problems.push("PUBLIC_URL: required in production (it is the token issuer)");
+  }
+  if (e.COOKIE_SAME_SITE === "none" && !cookieSecure) {
+    problems.push("COOKIE_SAME_SITE: 'none' needs COOKIE_SECURE=true");
+  }
+  if (e.REFRESH_TOKEN_IDLE_TTL > e.REFRESH_TOKEN_ABSOLUTE_TTL) {
+    problems.push("REFRESH_TOKEN_IDLE_TTL: must not exceed REFRESH_TOKEN_ABSOLUTE_TTL");
+  }
+  const corsOrigins = e.CORS_ORIGINS.split(",")
+    .map((o) => o.trim())
+    .filter(Boolean);
+  for (const origin of corsOrigins) {
+    if (!/^https?:\/\/[^/\s]+$/.test(origin)) {
+      problems.push(`CORS_ORIGINS: "${origin}" is not an origin like https://app.example.com`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const dataDir = path.resolve(e.DATA_DIR);
+  return {
+    env: e.NODE_ENV,
+    isProduction,
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl,
+    dataDir,
+    database: e.DATABASE_URL
+      ? { kind: "postgres", url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE }
+      : { kind: "pglite", dir: path.join(dataDir, "pglite") },
+    secret: e.GATEHOUSE_SECRET ?? DEV_SECRET,
+    tokens: {
+      issuer: publicUrl,
+      algorithm: e.JWT_ALGORITHM,
+      accessTtlSeconds: e.ACCESS_TOKEN_TTL,
+      refreshIdleTtlSeconds: e.REFRESH_TOKEN_IDLE_TTL,
+      refreshAbsoluteTtlSeconds: e.REFRESH_TOKEN_ABSOLUTE_TTL,
+      refreshReuseGraceSeconds: e.REFRESH_TOKEN_REUSE_GRACE,
+    },
+    http: { corsOrigins, bodyLimit: e.BODY_LIMIT, trustProxy: e.TRUST_PROXY },
+    cookies: { secure: cookieSecure, sameSite: e.COOKIE_SAME_SITE },
+    passwords: {
+      memoryCostKib: e.ARGON2_MEMORY_KIB,
+      timeCost: e.ARGON2_TIME_COST,
+      parallelism: e.ARGON2_PARALLELISM,
+      concurrency: e.PASSWORD_HASH_CONCURRENCY,
+      queueLimit: e.PASSWORD_HASH_QUEUE_LIMIT,
+    },
+    rateLimits: {
+      logInPoints: e.LOGIN_RATE_LIMIT_POINTS,
+      logInWindowSeconds: e.LOGIN_RATE_LIMIT_WINDOW,
+    },
+    logLevel: e.LOG_LEVEL,
+  };
+}

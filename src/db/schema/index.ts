@@ -1,0 +1,4 @@
+export * from "./users";
+export * from "./sessions";
+export * from "./signing-keys";
+export * from "./audit-events";

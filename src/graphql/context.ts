@@ -1,0 +1,83 @@
+/**
+ * Per-request context: request id, client address, the viewer (from a bearer header or the
+ * access cookie, with the session checked live), and the cookie helpers resolvers use.
+ */
+import { randomUUID } from "node:crypto";
+import type { Request, Response } from "express";
+import type { Config } from "../config";
+import { PLATFORM_AUDIENCE } from "../auth/access-tokens";
+import {
+  clearSessionCookies,
+  cookieNames,
+  readAccessToken,
+  readRefreshCookie,
+  setSessionCookies,
+  type CookieNames,
+} from "../auth/cookies";
+import type { Logger } from "../logger";
+import type { RequestMeta } from "../modules/audit/audit.service";
+import type { AuthResult } from "../modules/auth/auth.service";
+import type { PlatformViewer } from "../modules/users/users.service";
+import type { Services } from "../services";
+
+export interface Context {
+  requestId: string;
+  meta: RequestMeta;
+  viewer: PlatformViewer | null;
+  services: Services;
+  logger: Logger;
+  /** The refresh token in the cookie, for refresh and log-out without an explicit token. */
+  refreshCookie: string | null;
+  setSessionCookies(result: AuthResult): void;
+  clearSessionCookies(): void;
+}
+
+const REQUEST_ID = /^[\w.-]{1,64}$/;
+const USER_AGENT_MAX = 512;
+
+export function createContextFactory(config: Config, services: Services, logger: Logger) {
+  const names: CookieNames = cookieNames(config.cookies);
+
+  return async function buildContext({ req, res }: { req: Request; res: Response }): Promise<Context> {
+    const header = req.headers["x-request-id"];
+    const requestId = typeof header === "string" && REQUEST_ID.test(header) ? header : randomUUID();
+    res.setHeader("x-request-id", requestId);
+    // GraphQL answers are per viewer and may carry tokens: never store them in a cache.
+    res.setHeader("cache-control", "no-store");
+
+    const meta: RequestMeta = {
+      ipAddress: req.ip ?? null,
+      userAgent: req.get("user-agent")?.slice(0, USER_AGENT_MAX) ?? null,
+    };
+
+    let viewer: PlatformViewer | null = null;
+    const token = readAccessToken(req, names);
+    if (token) {
+      const claims = await services.accessTokens.verify(token, PLATFORM_AUDIENCE);
+      if (claims) {
+        viewer = await services.users.findViewer(claims.sub, claims.sid);
+        if (viewer) await services.sessions.touch(viewer.session);
+      }
+    }
+
+    return {
+      requestId,
+      meta,
+      viewer,
+      services,
+      logger: logger.child({ requestId }),
+      refreshCookie: readRefreshCookie(req, names),
+      setSessionCookies(result) {
+        setSessionCookies(res, config.cookies, names, {
+          accessToken: result.accessToken.token,
+          accessExpiresAt: result.accessToken.expiresAt,
+          refreshToken: result.refreshToken,
+          refreshExpiresAt: result.refreshExpiresAt,
+        });
+      },
+      clearSessionCookies() {
+        clearSessionCookies(res, config.cookies, names);
+      },
+    };
+  };
+}

@@ -1,0 +1,44 @@
+import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import type { Context } from "../../graphql/context";
+import { toConnection } from "../../graphql/connection";
+import { requireViewer } from "../../graphql/viewer";
+import { pageRequest } from "../../pagination";
+import { toSession } from "../sessions/sessions.mapper";
+import { SessionConnection } from "../sessions/sessions.types";
+import { UpdateProfileInput, User } from "./users.types";
+
+@ArgsType()
+export class PageArgs {
+  @Field(() => Int, { nullable: true, description: "At most 100; 20 when omitted" })
+  first?: number | null;
+
+  @Field(() => String, { nullable: true })
+  after?: string | null;
+}
+
+@Resolver(() => User)
+export class UsersResolver {
+  @Query(() => User, { nullable: true, description: "The signed-in platform user, or null" })
+  me(@Ctx() ctx: Context): User | null {
+    return ctx.viewer?.user ?? null;
+  }
+
+  @Mutation(() => User)
+  async updateProfile(
+    @Arg("input", () => UpdateProfileInput) input: UpdateProfileInput,
+    @Ctx() ctx: Context,
+  ): Promise<User> {
+    return ctx.services.users.updateProfile(requireViewer(ctx).user, input, ctx.meta);
+  }
+
+  @FieldResolver(() => SessionConnection, { description: "Live sessions; only on the viewer" })
+  async sessions(
+    @Root() user: User,
+    @Args(() => PageArgs) args: PageArgs,
+    @Ctx() ctx: Context,
+  ): Promise<SessionConnection> {
+    const viewer = requireViewer(ctx);
+    const page = await ctx.services.sessions.listLiveForUser(user.id, pageRequest(args));
+    return toConnection({ ...page, rows: page.rows.map((row) => toSession(row, viewer.session.id)) });
+  }
+}

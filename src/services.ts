@@ -1,0 +1,61 @@
+/** Builds every service once per process from the config and the database. */
+import type { Config } from "./config";
+import type { Database } from "./db/connection";
+import { createAccessTokens, type AccessTokens } from "./auth/access-tokens";
+import { createKeyRing, type KeyRing } from "./auth/key-ring";
+import { createPasswordHasher, type PasswordHasher } from "./auth/passwords";
+import { createRateLimits, type RateLimits } from "./auth/rate-limits";
+import { createSealer } from "./auth/seal";
+import { createSessionService, type SessionService } from "./auth/sessions";
+import { createAuditService, type AuditService } from "./modules/audit/audit.service";
+import { createAuthService, type AuthService } from "./modules/auth/auth.service";
+import { createUsersService, type UsersService } from "./modules/users/users.service";
+
+export interface Services {
+  keyRing: KeyRing;
+  accessTokens: AccessTokens;
+  passwords: PasswordHasher;
+  rateLimits: RateLimits;
+  audit: AuditService;
+  sessions: SessionService;
+  users: UsersService;
+  auth: AuthService;
+}
+
+/** Clock skew allowed between nodes when deciding that a retired key can stop verifying. */
+const KEY_RETIREMENT_MARGIN_SECONDS = 300;
+
+export function createServices(config: Config, db: Database, now?: () => Date): Services {
+  const keyRing = createKeyRing({
+    db,
+    sealer: createSealer(config.secret, "signing-keys"),
+    algorithm: config.tokens.algorithm,
+    retiringWindowSeconds: config.tokens.accessTtlSeconds + KEY_RETIREMENT_MARGIN_SECONDS,
+    now,
+  });
+  const accessTokens = createAccessTokens({
+    keyRing,
+    issuer: config.tokens.issuer,
+    ttlSeconds: config.tokens.accessTtlSeconds,
+    now,
+  });
+  const passwords = createPasswordHasher(config.passwords);
+  const rateLimits = createRateLimits({
+    logInPoints: config.rateLimits.logInPoints,
+    logInWindowSeconds: config.rateLimits.logInWindowSeconds,
+  });
+  const audit = createAuditService(db);
+  const sessions = createSessionService({
+    db,
+    audit,
+    now,
+    lifetimes: {
+      idleTtlSeconds: config.tokens.refreshIdleTtlSeconds,
+      absoluteTtlSeconds: config.tokens.refreshAbsoluteTtlSeconds,
+      reuseGraceSeconds: config.tokens.refreshReuseGraceSeconds,
+    },
+  });
+  const users = createUsersService({ db, audit, now });
+  const auth = createAuthService({ db, passwords, sessions, accessTokens, audit, users, rateLimits, now });
+  return { keyRing, accessTokens, passwords, rateLimits, audit, sessions, users, auth };
+}

@@ -1,0 +1,57 @@
+/**
+ * Input rules shared by every module. Each check returns a field problem or nothing, so a
+ * service can report every broken rule of one input at once.
+ */
+import type { FieldProblem } from "./errors";
+import { codePointLength, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "./auth/passwords";
+
+export const FULL_NAME_MAX_LENGTH = 200;
+export const EMAIL_MAX_LENGTH = 254;
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
+const E164 = /^\+[1-9]\d{1,14}$/;
+
+export function checkFullName(field: string, value: string): FieldProblem | null {
+  const trimmed = value.trim();
+  if (trimmed.length === 0) return { field, message: "must not be empty" };
+  if (codePointLength(trimmed) > FULL_NAME_MAX_LENGTH) {
+    return { field, message: `must be at most ${FULL_NAME_MAX_LENGTH} characters` };
+  }
+  if (CONTROL_CHARACTERS.test(trimmed)) return { field, message: "must not contain control characters" };
+  return null;
+}
+
+export function checkEmail(field: string, value: string): FieldProblem | null {
+  if (value.length > EMAIL_MAX_LENGTH) {
+    return { field, message: `must be at most ${EMAIL_MAX_LENGTH} characters` };
+  }
+  return null;
+}
+
+export function checkPhone(field: string, value: string): FieldProblem | null {
+  return E164.test(value) ? null : { field, message: "must be in E.164 form, like +14155550123" };
+}
+
+/** Only the upper bound: enough to refuse oversized input before any hashing. */
+export function checkPasswordLength(field: string, password: string): FieldProblem | null {
+  return codePointLength(password) > PASSWORD_MAX_LENGTH
+    ? { field, message: `must be at most ${PASSWORD_MAX_LENGTH} characters` }
+    : null;
+}
+
+/** Platform passwords: length only (NIST 800-63B), and not the account's own email. */
+export function checkPlatformPassword(field: string, password: string, email: string): FieldProblem[] {
+  const length = codePointLength(password);
+  if (length < PASSWORD_MIN_LENGTH) {
+    return [{ field, message: `must be at least ${PASSWORD_MIN_LENGTH} characters` }];
+  }
+  const tooLong = checkPasswordLength(field, password);
+  if (tooLong) return [tooLong];
+  if (password.trim().toLowerCase() === email.trim().toLowerCase()) {
+    return [{ field, message: "must not be your email address" }];
+  }
+  return [];
+}
+
+export function normaliseEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
