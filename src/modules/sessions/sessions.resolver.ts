@@ -18,7 +18,7 @@ export class SessionsResolver {
 
   @Mutation(() => Int, { description: "End all your sessions (or all but this one); returns how many ended" })
   async revokeAllSessions(
-    @Arg("keepCurrent", () => Boolean, { defaultValue: false }) keepCurrent: boolean,
+    @Arg("keepCurrent", () => Boolean, { nullable: true, defaultValue: false }) keepCurrent: boolean | null,
     @Ctx() ctx: Context,
   ): Promise<number> {
     const viewer = requireViewer(ctx);

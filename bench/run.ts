@@ -1,0 +1,314 @@
+/**
+ * Load benchmark: starts the real server (tsx src/main.ts) on a free port with a throw-away data
+ * directory, seeds one user, then measures `me` (bearer and cookie), `logIn` and `refreshSession`
+ * with autocannon. Env: BENCH_DURATION (seconds, default 8), BENCH_CONNECTIONS (default 10),
+ * DATABASE_URL (optional; embedded PGlite otherwise). Exits 1 if the server does not start or a
+ * scenario answers with more than 1% errors.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import autocannon from "autocannon";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const DURATION = positiveInt(process.env.BENCH_DURATION, 8);
+const CONNECTIONS = positiveInt(process.env.BENCH_CONNECTIONS, 10);
+const MAX_ERROR_RATE = 0.01;
+const PASSWORD = "bench-password-123";
+const ME = JSON.stringify({ query: "{ me { id email } }" });
+const SIGN_UP = `mutation SignUp($input: SignUpInput!) { signUp(input: $input) { user { id } tokens { accessToken refreshToken } } }`;
+const LOG_IN = `mutation LogIn($input: LogInInput!) { logIn(input: $input) { ... on AuthPayload { tokens { accessToken refreshToken } } } }`;
+const REFRESH = `mutation Refresh($t: String) { refreshSession(refreshToken: $t) { tokens { accessToken refreshToken } } }`;
+
+interface Scenario {
+  name: string;
+  headers: Record<string, string>;
+  body?: string;
+  /** Builds each request's body (rotating tokens); a fixed `body` is sent otherwise. */
+  nextBody?: () => string;
+  /** Whether an answer's `data` is the expected one (it may also keep the next refresh token). */
+  check: (data: unknown) => boolean;
+}
+
+interface Row {
+  "req/s": number;
+  "p50 ms": number;
+  "p99 ms": number;
+  requests: number;
+  errors: number;
+}
+
+function positiveInt(value: string | undefined, fallback: number): number {
+  const n = Number(value);
+  return Number.isInteger(n) && n > 0 ? n : fallback;
+}
+
+/** Reads a nested property of parsed JSON without trusting its shape. */
+function pick(value: unknown, ...keys: string[]): unknown {
+  let current = value;
+  for (const key of keys) {
+    if (typeof current !== "object" || current === null) return undefined;
+    current = (current as Record<string, unknown>)[key];
+  }
+  return current;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const address = probe.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** Where the data lives, for the report: never the credentials in DATABASE_URL. */
+function databaseLabel(url: string | undefined): string {
+  if (!url) return "PGlite (embedded)";
+  try {
+    const parsed = new URL(url);
+    return `Postgres at ${parsed.host}${parsed.pathname}`;
+  } catch {
+    return "Postgres (unparseable DATABASE_URL)";
+  }
+}
+
+async function waitForReady(base: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server exited early with code ${child.exitCode}`);
+    try {
+      const res = await fetch(`${base}/readyz`);
+      if (res.status === 200) return;
+    } catch {
+      // Not listening yet (PGlite start and migrations take a few seconds).
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`server not ready after ${timeoutMs / 1000} s`);
+}
+
+async function stopServer(child: ChildProcess): Promise<void> {
+  const pid = child.pid;
+  if (pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  // The whole group: tsx runs the server in a grandchild process.
+  const signalGroup = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      // Already gone.
+    }
+  };
+  signalGroup("SIGTERM");
+  const timer = setTimeout(() => signalGroup("SIGKILL"), 12_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function graphql(base: string, query: string, variables: object): Promise<unknown> {
+  const res = await fetch(`${base}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "apollo-require-preflight": "true" },
+    body: JSON.stringify({ query, variables }),
+  });
+  const payload = parseJson(await res.text());
+  if (!res.ok || pick(payload, "errors") !== undefined) {
+    throw new Error(`setup request failed (${res.status}): ${JSON.stringify(payload)}`);
+  }
+  return pick(payload, "data");
+}
+
+async function logInRefreshToken(base: string, email: string): Promise<string> {
+  const data = await graphql(base, LOG_IN, {
+    input: { email, password: PASSWORD, returnRefreshToken: true },
+  });
+  const token = pick(data, "logIn", "tokens", "refreshToken");
+  if (typeof token !== "string") throw new Error("logIn returned no refresh token");
+  return token;
+}
+
+async function runScenario(base: string, scenario: Scenario, duration: number): Promise<Row> {
+  let errors = 0;
+  const { nextBody, check } = scenario;
+  const result = await autocannon({
+    url: `${base}/graphql`,
+    method: "POST",
+    connections: CONNECTIONS,
+    duration,
+    headers: {
+      "content-type": "application/json",
+      "apollo-require-preflight": "true",
+      ...scenario.headers,
+    },
+    body: scenario.body,
+    requests: [
+      {
+        // Only when needed: autocannon copies an undefined setupRequest over its default and calls it.
+        ...(nextBody
+          ? { setupRequest: (request: autocannon.Request) => ({ ...request, body: nextBody() }) }
+          : {}),
+        onResponse(status, body) {
+          const payload = parseJson(body);
+          // GraphQL answers most failures with HTTP 200 (and `me` with null when signed out).
+          const ok = check(pick(payload, "data")) && pick(payload, "errors") === undefined;
+          if (!ok || status < 200 || status >= 300) errors++;
+        },
+      },
+    ],
+  });
+  return {
+    "req/s": Math.round(result.requests.average),
+    "p50 ms": result.latency.p50,
+    "p99 ms": result.latency.p99,
+    requests: result.requests.total,
+    // Connection errors and timeouts never reach onResponse.
+    errors: errors + result.errors,
+  };
+}
+
+/**
+ * Refresh tokens rotate on every use, so no two in-flight requests may share one. autocannon
+ * resets a connection's `context` each time it loops over `requests` (with one request: before
+ * every request), so the chains live in a stack instead: a connection pops a token to send and
+ * its answer pushes the next one, which that same connection pops synchronously right after.
+ */
+function refreshScenario(tokens: string[]): Scenario {
+  return {
+    name: "refreshSession",
+    headers: {},
+    nextBody() {
+      // Empty only after an error broke a chain: send a dud, counted as an error.
+      const t = tokens.pop() ?? "broken-chain";
+      return JSON.stringify({ query: REFRESH, variables: { t } });
+    },
+    check(data) {
+      const next = pick(data, "refreshSession", "tokens", "refreshToken");
+      if (typeof next !== "string") return false;
+      tokens.push(next);
+      return true;
+    },
+  };
+}
+
+async function main(): Promise<number> {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "gatehouse-bench-"));
+  const databaseUrl = process.env.DATABASE_URL;
+  // A small explicit env: caller settings such as COOKIE_SECURE would change what is measured.
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    TMPDIR: process.env.TMPDIR,
+    NODE_ENV: "development",
+    HOST: "127.0.0.1",
+    PORT: String(port),
+    DATA_DIR: dataDir,
+    LOG_LEVEL: "warn",
+    LOGIN_RATE_LIMIT_POINTS: "1000000",
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+  };
+  const child = spawn(path.join(ROOT, "node_modules/.bin/tsx"), ["src/main.ts"], {
+    cwd: ROOT,
+    env,
+    stdio: ["ignore", "inherit", "inherit"],
+    detached: true, // its own process group, so stopServer reaches tsx's grandchild too
+  });
+  async function cleanUp(): Promise<void> {
+    await stopServer(child);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+  const interrupt = () => void cleanUp().finally(() => process.exit(130));
+  process.once("SIGINT", interrupt);
+  process.once("SIGTERM", interrupt);
+
+  try {
+    try {
+      await waitForReady(base, child, 60_000);
+    } catch (error) {
+      console.error(`Server failed to start: ${error instanceof Error ? error.message : error}`);
+      return 1;
+    }
+
+    const email = `bench-${Math.random().toString(36).slice(2, 10)}@example.com`;
+    const signUp = await graphql(base, SIGN_UP, {
+      input: { fullName: "Bench User", email, password: PASSWORD, returnRefreshToken: true },
+    });
+    const accessToken = pick(signUp, "signUp", "tokens", "accessToken");
+    if (typeof accessToken !== "string") throw new Error("signUp returned no access token");
+
+    const refreshTokens: string[] = [];
+    for (let i = 0; i < CONNECTIONS; i++) refreshTokens.push(await logInRefreshToken(base, email));
+
+    const signedIn = (data: unknown) => pick(data, "me", "email") === email;
+    const scenarios: Scenario[] = [
+      {
+        name: "me (bearer)",
+        headers: { authorization: `Bearer ${accessToken}` },
+        body: ME,
+        check: signedIn,
+      },
+      {
+        name: "me (cookie)",
+        headers: { cookie: `gh_at=${accessToken}` },
+        body: ME,
+        check: signedIn,
+      },
+      {
+        name: "logIn",
+        headers: {},
+        body: JSON.stringify({
+          query: LOG_IN,
+          variables: { input: { email, password: PASSWORD } },
+        }),
+        check: (data) => typeof pick(data, "logIn", "tokens", "accessToken") === "string",
+      },
+      refreshScenario(refreshTokens),
+    ];
+
+    console.log(
+      `Database: ${databaseLabel(databaseUrl)} | Node ${process.version} | ${os.cpus().length} CPUs`,
+    );
+    console.log(`${CONNECTIONS} connections, ${DURATION} s per scenario\n`);
+    // Unmeasured: the first seconds run unoptimised code and would penalise whichever goes first.
+    console.log("warming up...");
+    await runScenario(base, scenarios[0] as Scenario, 2);
+    const rows: Record<string, Row> = {};
+    for (const scenario of scenarios) {
+      console.log(`running ${scenario.name}...`);
+      rows[scenario.name] = await runScenario(base, scenario, DURATION);
+    }
+    console.log();
+    console.table(rows);
+
+    const failing = Object.entries(rows).filter(
+      ([, row]) => row.requests === 0 || row.errors / row.requests > MAX_ERROR_RATE,
+    );
+    for (const [name, row] of failing) {
+      console.error(`FAIL ${name}: ${row.errors} errors in ${row.requests} requests`);
+    }
+    return failing.length > 0 ? 1 : 0;
+  } catch (error) {
+    console.error("Benchmark failed:", error);
+    return 1;
+  } finally {
+    await cleanUp();
+  }
+}
+
+process.exit(await main());

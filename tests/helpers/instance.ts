@@ -1,0 +1,78 @@
+/**
+ * A real Gatehouse on an ephemeral port, the way a client meets it. The database is embedded
+ * PGlite in memory, or the PostgreSQL server named by TEST_DATABASE_URL (CI runs both).
+ * Share one instance per test file and isolate tests by data (unique emails).
+ */
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { randomUUID } from "node:crypto";
+import { createApp, type App } from "../../src/app";
+import { loadConfig, type Config } from "../../src/config";
+import { openDatabase, type DatabaseHandle } from "../../src/db/connection";
+import { migrateDatabase } from "../../src/db/migrate";
+import { createLogger } from "../../src/logger";
+import { createClock, type TestClock } from "./clock";
+import { TestClient } from "./client";
+
+export interface Instance {
+  url: string;
+  config: Config;
+  app: App;
+  database: DatabaseHandle;
+  clock: TestClock;
+  client(): TestClient;
+  close(): Promise<void>;
+}
+
+export interface InstanceOptions {
+  env?: Record<string, string>;
+  /** Reuse another instance's database (to run two configurations over one data set). */
+  database?: DatabaseHandle;
+}
+
+export const usingPostgres = Boolean(process.env.TEST_DATABASE_URL);
+
+export async function openTestDatabase(): Promise<DatabaseHandle> {
+  const url = process.env.TEST_DATABASE_URL;
+  const database = await openDatabase(
+    url ? { kind: "postgres", url, poolSize: 10 } : { kind: "pglite-memory" },
+  );
+  await migrateDatabase(database);
+  return database;
+}
+
+export async function startInstance(options: InstanceOptions = {}): Promise<Instance> {
+  const config = loadConfig({ NODE_ENV: "test", LOG_LEVEL: "silent", PORT: "0", ...options.env });
+  const ownsDatabase = !options.database;
+  const database = options.database ?? (await openTestDatabase());
+  const clock = createClock();
+  const app = await createApp(config, {
+    database,
+    logger: createLogger(process.env.TEST_LOG_LEVEL ?? "silent"),
+    now: clock.now,
+  });
+  const server = http.createServer(app.handler);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    url,
+    config,
+    app,
+    database,
+    clock,
+    client: () => new TestClient(url),
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await app.stop();
+      if (ownsDatabase) await database.close();
+    },
+  };
+}
+
+export function uniqueEmail(label = "user"): string {
+  return `${label}-${randomUUID().slice(0, 12)}@example.com`;
+}
+
+export const PASSWORD = "correct horse battery";
