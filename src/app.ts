@@ -83,7 +83,8 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const onError: ErrorRequestHandler = (error: unknown, _req, res, _next) => {
     const status = (error as { status?: unknown }).status;
     if (typeof status === "number" && status >= 400 && status < 500) {
-      const message = status === 413 ? "The request body is too large" : "The request could not be read";
+      const message =
+        status === 413 ? "The request body is too large" : "The request could not be read";
       res.status(status).json({ errors: [{ message, extensions: { code: "BAD_USER_INPUT" } }] });
       return;
     }

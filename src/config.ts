@@ -43,7 +43,11 @@ const bool = (fallback: boolean) =>
     .default(fallback ? "true" : "false")
     .transform(isTrue);
 /** A boolean whose default depends on other settings (resolved after parsing). */
-const optionalBool = () => z.enum(BOOLEAN_WORDS).optional().transform((v) => (v === undefined ? undefined : isTrue(v)));
+const optionalBool = () =>
+  z
+    .enum(BOOLEAN_WORDS)
+    .optional()
+    .transform((v) => (v === undefined ? undefined : isTrue(v)));
 
 const bytes = (fallback: string) =>
   z

@@ -25,7 +25,9 @@ async function main(): Promise<void> {
   const config = readConfig();
   const logger = createLogger(config.logLevel);
   if (!config.isProduction && config.secret.startsWith("gatehouse-development")) {
-    logger.warn("GATEHOUSE_SECRET is not set: using the development secret (refused in production)");
+    logger.warn(
+      "GATEHOUSE_SECRET is not set: using the development secret (refused in production)",
+    );
   }
 
   const database = await openDatabase(config.database);

@@ -29,7 +29,9 @@ export function decodeCursor(cursor: string): { at: Date; id: string } {
   const [iso, id] = decoded.split("|");
   const at = new Date(iso ?? "");
   if (!id || Number.isNaN(at.getTime()) || !/^[0-9a-f-]{36}$/i.test(id)) {
-    throw new AppError(BAD_CURSOR, { fields: [{ field: "after", message: "is not a valid cursor" }] });
+    throw new AppError(BAD_CURSOR, {
+      fields: [{ field: "after", message: "is not a valid cursor" }],
+    });
   }
   return { at, id };
 }

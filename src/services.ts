@@ -56,6 +56,15 @@ export function createServices(config: Config, db: Database, now?: () => Date): 
     },
   });
   const users = createUsersService({ db, audit, now });
-  const auth = createAuthService({ db, passwords, sessions, accessTokens, audit, users, rateLimits, now });
+  const auth = createAuthService({
+    db,
+    passwords,
+    sessions,
+    accessTokens,
+    audit,
+    users,
+    rateLimits,
+    now,
+  });
   return { keyRing, accessTokens, passwords, rateLimits, audit, sessions, users, auth };
 }

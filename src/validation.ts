@@ -7,6 +7,7 @@ import { codePointLength, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "./aut
 
 export const FULL_NAME_MAX_LENGTH = 200;
 export const EMAIL_MAX_LENGTH = 254;
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
 const E164 = /^\+[1-9]\d{1,14}$/;
 
@@ -16,7 +17,8 @@ export function checkFullName(field: string, value: string): FieldProblem | null
   if (codePointLength(trimmed) > FULL_NAME_MAX_LENGTH) {
     return { field, message: `must be at most ${FULL_NAME_MAX_LENGTH} characters` };
   }
-  if (CONTROL_CHARACTERS.test(trimmed)) return { field, message: "must not contain control characters" };
+  if (CONTROL_CHARACTERS.test(trimmed))
+    return { field, message: "must not contain control characters" };
   return null;
 }
 
@@ -39,7 +41,11 @@ export function checkPasswordLength(field: string, password: string): FieldProbl
 }
 
 /** Platform passwords: length only (NIST 800-63B), and not the account's own email. */
-export function checkPlatformPassword(field: string, password: string, email: string): FieldProblem[] {
+export function checkPlatformPassword(
+  field: string,
+  password: string,
+  email: string,
+): FieldProblem[] {
   const length = codePointLength(password);
   if (length < PASSWORD_MIN_LENGTH) {
     return [{ field, message: `must be at least ${PASSWORD_MIN_LENGTH} characters` }];

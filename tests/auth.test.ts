@@ -24,7 +24,9 @@ async function auditActions(targetOrActor: string): Promise<string[]> {
   const rows = await gh.database.db
     .select({ action: auditEvents.action })
     .from(auditEvents)
-    .where(sql`${auditEvents.actorUserId} = ${targetOrActor} or ${auditEvents.targetId} = ${targetOrActor}`)
+    .where(
+      sql`${auditEvents.actorUserId} = ${targetOrActor} or ${auditEvents.targetId} = ${targetOrActor}`,
+    )
     .orderBy(auditEvents.at);
   return rows.map((r) => r.action);
 }
@@ -38,7 +40,12 @@ describe("signUp", () => {
     });
     expect(result.errors).toBeUndefined();
     const payload = result.data!.signUp;
-    expect(payload.user).toMatchObject({ email, fullName: "Ada Lovelace", platformRole: "USER", emailVerified: false });
+    expect(payload.user).toMatchObject({
+      email,
+      fullName: "Ada Lovelace",
+      platformRole: "USER",
+      emailVerified: false,
+    });
     expect(payload.session.current).toBe(true);
     expect(payload.tokens.accessToken.split(".")).toHaveLength(3);
     // Browser clients never see the refresh token unless they ask for it.
@@ -71,7 +78,9 @@ describe("signUp", () => {
     const email = uniqueEmail("race");
     const results = await Promise.all(
       Array.from({ length: 20 }, () =>
-        gh.client().request(SignUpDocument, { input: { fullName: "Racer", email, password: PASSWORD } }),
+        gh
+          .client()
+          .request(SignUpDocument, { input: { fullName: "Racer", email, password: PASSWORD } }),
       ),
     );
     const succeeded = results.filter((r) => r.data?.signUp);
@@ -131,7 +140,9 @@ describe("logIn", () => {
 
   it("answers a wrong password and an unknown email identically", async () => {
     const { email, user } = await signUp(gh.client());
-    const wrong = await gh.client().request(LogInDocument, { input: { email, password: "wrong password!" } });
+    const wrong = await gh
+      .client()
+      .request(LogInDocument, { input: { email, password: "wrong password!" } });
     const unknown = await gh.client().request(LogInDocument, {
       input: { email: uniqueEmail("nobody"), password: "wrong password!" },
     });
@@ -146,7 +157,9 @@ describe("logIn", () => {
     const { email } = await signUp(gh.client());
     const time = async (address: string) => {
       const started = performance.now();
-      await gh.client().request(LogInDocument, { input: { email: address, password: "wrong password!" } });
+      await gh
+        .client()
+        .request(LogInDocument, { input: { email: address, password: "wrong password!" } });
       return performance.now() - started;
     };
     // Medians of a few tries each: an unknown email still runs a full Argon2id verification.
@@ -174,8 +187,10 @@ describe("logIn", () => {
 
   it("rate-limits repeated failures for one email from one address", async () => {
     const { email } = await signUp(gh.client());
-    const attempt = (password: string) => gh.client().request(LogInDocument, { input: { email, password } });
-    for (let i = 0; i < 5; i++) expect(errorCodes(await attempt("wrong password!"))).toEqual(["UNAUTHENTICATED"]);
+    const attempt = (password: string) =>
+      gh.client().request(LogInDocument, { input: { email, password } });
+    for (let i = 0; i < 5; i++)
+      expect(errorCodes(await attempt("wrong password!"))).toEqual(["UNAUTHENTICATED"]);
     const limited = await attempt(PASSWORD);
     expect(errorCodes(limited)).toEqual(["RATE_LIMITED"]);
     expect(limited.errors?.[0]?.extensions?.retryAfterSeconds).toBeGreaterThan(0);

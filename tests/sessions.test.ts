@@ -60,7 +60,9 @@ describe("refreshSession", () => {
     expect(next.tokens.accessToken).not.toBe(tokens.accessToken);
     expect((await bearer(next.tokens.accessToken).ok(MeDocument)).me).not.toBeNull();
     // The successor rotates in turn.
-    expect((await refresh(next.tokens.refreshToken!)).data?.refreshSession.session.id).toBe(session.id);
+    expect((await refresh(next.tokens.refreshToken!)).data?.refreshSession.session.id).toBe(
+      session.id,
+    );
   });
 
   it("works from the cookie alone and then replaces both cookies", async () => {
@@ -78,7 +80,9 @@ describe("refreshSession", () => {
 
   it("refuses an unknown token and a missing one with UNAUTHENTICATED", async () => {
     expect(errorCodes(await refresh("not-a-real-token"))).toEqual(["UNAUTHENTICATED"]);
-    expect(errorCodes(await gh.client().request(RefreshSessionDocument, {}))).toEqual(["UNAUTHENTICATED"]);
+    expect(errorCodes(await gh.client().request(RefreshSessionDocument, {}))).toEqual([
+      "UNAUTHENTICATED",
+    ]);
   });
 
   it("tolerates a second use inside the grace interval (two tabs) without forking the session", async () => {
@@ -103,14 +107,18 @@ describe("refreshSession", () => {
     const events = await gh.database.db
       .select()
       .from(auditEvents)
-      .where(and(eq(auditEvents.action, "session.reuse_detected"), eq(auditEvents.targetId, session.id)));
+      .where(
+        and(eq(auditEvents.action, "session.reuse_detected"), eq(auditEvents.targetId, session.id)),
+      );
     expect(events).toHaveLength(1);
     expect(events[0]?.actorUserId).toBe(user.id);
   });
 
   it("never forks a second family under 20 simultaneous refreshes of one token", async () => {
     const { tokens, user, session } = await signUp(gh.client());
-    const results = await Promise.all(Array.from({ length: 20 }, () => refresh(tokens.refreshToken!)));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => refresh(tokens.refreshToken!)),
+    );
     for (const result of results) {
       // Each either rotated within the one session or was refused; none started another.
       if (result.data) expect(result.data.refreshSession.session.id).toBe(session.id);
@@ -187,7 +195,9 @@ describe("me.sessions and revocation", () => {
     expect(page1.edges[0]?.node.current).toBe(true);
     expect(page1.edges[0]?.node.ipAddress).toBe("127.0.0.1");
     expect(page1.edges[0]?.node.userAgent).toBeTruthy();
-    const page2 = (await third.ok(MySessionsDocument, { first: 2, after: page1.pageInfo.endCursor })).me!.sessions;
+    const page2 = (
+      await third.ok(MySessionsDocument, { first: 2, after: page1.pageInfo.endCursor })
+    ).me!.sessions;
     expect(page2.edges).toHaveLength(1);
     expect(page2.pageInfo.hasNextPage).toBe(false);
     const ids = [...page1.edges, ...page2.edges].map((e) => e.node.id);
@@ -197,8 +207,12 @@ describe("me.sessions and revocation", () => {
   it("refuses a page larger than 100 and a forged cursor with BAD_USER_INPUT", async () => {
     const client = gh.client();
     await signUp(client);
-    expect(errorCodes(await client.request(MySessionsDocument, { first: 101 }))).toEqual(["BAD_USER_INPUT"]);
-    expect(errorCodes(await client.request(MySessionsDocument, { after: "garbage" }))).toEqual(["BAD_USER_INPUT"]);
+    expect(errorCodes(await client.request(MySessionsDocument, { first: 101 }))).toEqual([
+      "BAD_USER_INPUT",
+    ]);
+    expect(errorCodes(await client.request(MySessionsDocument, { after: "garbage" }))).toEqual([
+      "BAD_USER_INPUT",
+    ]);
   });
 
   it("revokeSession ends one of the viewer's sessions, and its access token with it", async () => {
@@ -208,7 +222,9 @@ describe("me.sessions and revocation", () => {
     const phoneLogIn = await phone.ok(LogInDocument, { input: { email, password: PASSWORD } });
     if (phoneLogIn.logIn.__typename !== "AuthPayload") throw new Error("expected a session");
 
-    expect(await laptop.ok(RevokeSessionDocument, { id: phoneLogIn.logIn.session.id })).toEqual({ revokeSession: true });
+    expect(await laptop.ok(RevokeSessionDocument, { id: phoneLogIn.logIn.session.id })).toEqual({
+      revokeSession: true,
+    });
     expect((await phone.ok(MeDocument)).me).toBeNull();
     expect((await laptop.ok(MeDocument)).me).not.toBeNull();
   });
@@ -218,7 +234,9 @@ describe("me.sessions and revocation", () => {
     await signUp(mallory);
     const victim = gh.client();
     const { session } = await signUp(victim);
-    expect(errorCodes(await mallory.request(RevokeSessionDocument, { id: session.id }))).toEqual(["NOT_FOUND"]);
+    expect(errorCodes(await mallory.request(RevokeSessionDocument, { id: session.id }))).toEqual([
+      "NOT_FOUND",
+    ]);
     expect((await victim.ok(MeDocument)).me).not.toBeNull();
   });
 
@@ -227,7 +245,9 @@ describe("me.sessions and revocation", () => {
     const { email } = await signUp(main);
     const other1 = await logInAgain(email);
     const other2 = await logInAgain(email);
-    expect(await main.ok(RevokeAllSessionsDocument, { keepCurrent: true })).toEqual({ revokeAllSessions: 2 });
+    expect(await main.ok(RevokeAllSessionsDocument, { keepCurrent: true })).toEqual({
+      revokeAllSessions: 2,
+    });
     expect((await main.ok(MeDocument)).me).not.toBeNull();
     expect((await other1.ok(MeDocument)).me).toBeNull();
     expect((await other2.ok(MeDocument)).me).toBeNull();
@@ -246,10 +266,14 @@ describe("me.sessions and revocation", () => {
     const main = gh.client();
     const { email } = await signUp(main);
     const other = await logInAgain(email);
-    await main.ok(ChangePasswordDocument, { input: { currentPassword: PASSWORD, newPassword: "another long secret" } });
+    await main.ok(ChangePasswordDocument, {
+      input: { currentPassword: PASSWORD, newPassword: "another long secret" },
+    });
     expect((await main.ok(MeDocument)).me).not.toBeNull();
     expect((await other.ok(MeDocument)).me).toBeNull();
-    expect(errorCodes(await other.request(RefreshSessionDocument, {}))).toEqual(["UNAUTHENTICATED"]);
+    expect(errorCodes(await other.request(RefreshSessionDocument, {}))).toEqual([
+      "UNAUTHENTICATED",
+    ]);
   });
 
   it("answers me: null, without an error, to anonymous callers", async () => {

@@ -1,4 +1,12 @@
-import { createRemoteJWKSet, decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify, SignJWT, base64url } from "jose";
+import {
+  createRemoteJWKSet,
+  decodeProtectedHeader,
+  exportJWK,
+  generateKeyPair,
+  jwtVerify,
+  SignJWT,
+  base64url,
+} from "jose";
 import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PLATFORM_AUDIENCE } from "../src/auth/access-tokens";
@@ -22,11 +30,17 @@ async function meWithBearer(token: string): Promise<string | null> {
 }
 
 function payloadOf(token: string): Record<string, unknown> {
-  return JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString()) as Record<string, unknown>;
+  return JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString()) as Record<
+    string,
+    unknown
+  >;
 }
 
 /** Re-signs `claims` with the server's own active key: only the claim under test is wrong. */
-async function signWithServerKey(claims: Record<string, unknown>, header: Record<string, unknown> = {}) {
+async function signWithServerKey(
+  claims: Record<string, unknown>,
+  header: Record<string, unknown> = {},
+) {
   const key = await gh.app.services.keyRing.signingKey();
   return new SignJWT(claims)
     .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: "at+jwt", ...header })
@@ -40,7 +54,12 @@ describe("access tokens", () => {
     expect(header).toMatchObject({ alg: "EdDSA", typ: "at+jwt" });
     expect(typeof header.kid).toBe("string");
     const claims = payloadOf(tokens.accessToken);
-    expect(claims).toMatchObject({ iss: gh.config.tokens.issuer, aud: PLATFORM_AUDIENCE, sub: user.id, sid: session.id });
+    expect(claims).toMatchObject({
+      iss: gh.config.tokens.issuer,
+      aud: PLATFORM_AUDIENCE,
+      sub: user.id,
+      sid: session.id,
+    });
     expect(typeof claims.jti).toBe("string");
     expect((claims.exp as number) - (claims.iat as number)).toBe(15 * 60);
   });
@@ -61,7 +80,9 @@ describe("access tokens", () => {
     await signUp(alice);
     const { tokens: bobTokens, user: bob } = await signUp(gh.client());
     // Alice's browser cookies plus Bob's bearer header: the explicit header decides.
-    const result = await alice.ok(MeDocument, undefined, { headers: { authorization: `Bearer ${bobTokens.accessToken}` } });
+    const result = await alice.ok(MeDocument, undefined, {
+      headers: { authorization: `Bearer ${bobTokens.accessToken}` },
+    });
     expect(result.me?.id).toBe(bob.id);
   });
 
@@ -83,20 +104,34 @@ describe("access tokens", () => {
   describe("tampered tokens are refused", () => {
     it("alg none", async () => {
       const { tokens } = await signUp(gh.client());
-      const header = base64url.encode(JSON.stringify({ alg: "none", typ: "at+jwt", kid: decodeProtectedHeader(tokens.accessToken).kid }));
+      const header = base64url.encode(
+        JSON.stringify({
+          alg: "none",
+          typ: "at+jwt",
+          kid: decodeProtectedHeader(tokens.accessToken).kid,
+        }),
+      );
       const forged = `${header}.${tokens.accessToken.split(".")[1]}.`;
       expect(await meWithBearer(forged)).toBeNull();
     });
 
     it("HS256 signed with the public key (algorithm confusion)", async () => {
       const { tokens } = await signUp(gh.client());
-      const { keys } = (await (await fetch(`${gh.url}/.well-known/jwks.json`)).json()) as { keys: { kid: string; x: string }[] };
+      const { keys } = (await (await fetch(`${gh.url}/.well-known/jwks.json`)).json()) as {
+        keys: { kid: string; x: string }[];
+      };
       const kid = decodeProtectedHeader(tokens.accessToken).kid;
       const publicKey = keys.find((k) => k.kid === kid)!;
       const header = base64url.encode(JSON.stringify({ alg: "HS256", typ: "at+jwt", kid }));
       const body = tokens.accessToken.split(".")[1];
-      for (const secret of [JSON.stringify(publicKey), publicKey.x, Buffer.from(publicKey.x, "base64url")]) {
-        const signature = createHmac("sha256", secret).update(`${header}.${body}`).digest("base64url");
+      for (const secret of [
+        JSON.stringify(publicKey),
+        publicKey.x,
+        Buffer.from(publicKey.x, "base64url"),
+      ]) {
+        const signature = createHmac("sha256", secret)
+          .update(`${header}.${body}`)
+          .digest("base64url");
         expect(await meWithBearer(`${header}.${body}.${signature}`)).toBeNull();
       }
     });
@@ -105,19 +140,28 @@ describe("access tokens", () => {
       const { tokens } = await signUp(gh.client());
       const { privateKey } = await generateKeyPair("EdDSA", { crv: "Ed25519" });
       const forged = await new SignJWT(payloadOf(tokens.accessToken))
-        .setProtectedHeader({ alg: "EdDSA", typ: "at+jwt", kid: decodeProtectedHeader(tokens.accessToken).kid! })
+        .setProtectedHeader({
+          alg: "EdDSA",
+          typ: "at+jwt",
+          kid: decodeProtectedHeader(tokens.accessToken).kid!,
+        })
         .sign(privateKey);
       expect(await meWithBearer(forged)).toBeNull();
     });
 
     it("carrying its own key (embedded jwk) or a key URL (jku)", async () => {
       const { tokens } = await signUp(gh.client());
-      const { privateKey, publicKey } = await generateKeyPair("EdDSA", { crv: "Ed25519", extractable: true });
+      const { privateKey, publicKey } = await generateKeyPair("EdDSA", {
+        crv: "Ed25519",
+        extractable: true,
+      });
       const embedded = await new SignJWT(payloadOf(tokens.accessToken))
         .setProtectedHeader({ alg: "EdDSA", typ: "at+jwt", jwk: await exportJWK(publicKey) })
         .sign(privateKey);
       expect(await meWithBearer(embedded)).toBeNull();
-      const withJku = await signWithServerKey(payloadOf(tokens.accessToken), { jku: "http://127.0.0.1:1/jwks.json" });
+      const withJku = await signWithServerKey(payloadOf(tokens.accessToken), {
+        jku: "http://127.0.0.1:1/jwks.json",
+      });
       expect(await meWithBearer(withJku)).toBeNull();
     });
 
@@ -129,14 +173,18 @@ describe("access tokens", () => {
     ])("with %s, even when signed by our key", async (_label, change) => {
       const { tokens, user } = await signUp(gh.client());
       // Control: the same claims re-signed unchanged are accepted.
-      expect(await meWithBearer(await signWithServerKey(payloadOf(tokens.accessToken)))).toBe(user.id);
+      expect(await meWithBearer(await signWithServerKey(payloadOf(tokens.accessToken)))).toBe(
+        user.id,
+      );
       const claims = { ...payloadOf(tokens.accessToken), ...change };
       expect(await meWithBearer(await signWithServerKey(claims))).toBeNull();
     });
 
     it("with a wrong typ (an ID token is not an access token)", async () => {
       const { tokens } = await signUp(gh.client());
-      expect(await meWithBearer(await signWithServerKey(payloadOf(tokens.accessToken), { typ: "JWT" }))).toBeNull();
+      expect(
+        await meWithBearer(await signWithServerKey(payloadOf(tokens.accessToken), { typ: "JWT" })),
+      ).toBeNull();
     });
 
     it("garbage", async () => {
@@ -154,7 +202,9 @@ describe("signing-key rotation", () => {
     const newKid = await gh.app.services.keyRing.rotate();
     expect(newKid).not.toBe(oldKid);
 
-    const { keys } = (await (await fetch(`${gh.url}/.well-known/jwks.json`)).json()) as { keys: { kid: string; d?: string }[] };
+    const { keys } = (await (await fetch(`${gh.url}/.well-known/jwks.json`)).json()) as {
+      keys: { kid: string; d?: string }[];
+    };
     expect(keys.map((k) => k.kid)).toEqual(expect.arrayContaining([oldKid, newKid]));
     // Public halves only.
     expect(keys.every((k) => k.d === undefined)).toBe(true);
@@ -172,7 +222,9 @@ describe("signing-key rotation", () => {
     gh.clock.advance(15 * 60 + 301);
     try {
       await gh.app.services.keyRing.rotate(); // also reloads the ring at the new time
-      const { keys } = (await (await fetch(`${gh.url}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] };
+      const { keys } = (await (await fetch(`${gh.url}/.well-known/jwks.json`)).json()) as {
+        keys: { kid: string }[];
+      };
       expect(keys.map((k) => k.kid)).not.toContain(oldKid);
     } finally {
       gh.clock.advance(-(15 * 60 + 301));

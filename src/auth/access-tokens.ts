@@ -29,7 +29,11 @@ export interface IssuedAccessToken {
 }
 
 export interface AccessTokens {
-  issue(input: { subject: string; sessionId: string; audience: string }): Promise<IssuedAccessToken>;
+  issue(input: {
+    subject: string;
+    sessionId: string;
+    audience: string;
+  }): Promise<IssuedAccessToken>;
   /** The claims if the token is valid for `audience`, else null. Never throws on bad input. */
   verify(token: string, audience: string): Promise<AccessTokenClaims | null>;
 }
@@ -49,7 +53,12 @@ export function createAccessTokens(options: AccessTokenOptions): AccessTokens {
   const cache = new Map<string, AccessTokenClaims>();
 
   async function resolveKey(header: JWTHeaderParameters) {
-    if (header.jku !== undefined || header.x5u !== undefined || header.jwk !== undefined || header.x5c !== undefined) {
+    if (
+      header.jku !== undefined ||
+      header.x5u !== undefined ||
+      header.jwk !== undefined ||
+      header.x5c !== undefined
+    ) {
       throw new UntrustedKeyError("Token names its own key");
     }
     if (typeof header.kid !== "string") throw new UntrustedKeyError("Token has no kid");
@@ -110,7 +119,11 @@ export function createAccessTokens(options: AccessTokenOptions): AccessTokens {
         cache.set(token, claims);
         return claims;
       } catch (error) {
-        if (error instanceof joseErrors.JOSEError || error instanceof UntrustedKeyError || error instanceof TypeError) {
+        if (
+          error instanceof joseErrors.JOSEError ||
+          error instanceof UntrustedKeyError ||
+          error instanceof TypeError
+        ) {
           return null;
         }
         throw error;

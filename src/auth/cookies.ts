@@ -35,7 +35,12 @@ export function setSessionCookies(
   res: Response,
   settings: CookieSettings,
   names: CookieNames,
-  tokens: { accessToken: string; accessExpiresAt: Date; refreshToken: string; refreshExpiresAt: Date },
+  tokens: {
+    accessToken: string;
+    accessExpiresAt: Date;
+    refreshToken: string;
+    refreshExpiresAt: Date;
+  },
 ): void {
   res.cookie(names.access, tokens.accessToken, {
     ...baseOptions(settings),
@@ -49,7 +54,11 @@ export function setSessionCookies(
   });
 }
 
-export function clearSessionCookies(res: Response, settings: CookieSettings, names: CookieNames): void {
+export function clearSessionCookies(
+  res: Response,
+  settings: CookieSettings,
+  names: CookieNames,
+): void {
   res.clearCookie(names.access, { ...baseOptions(settings), path: "/" });
   res.clearCookie(names.refresh, { ...baseOptions(settings), path: GRAPHQL_PATH });
 }

@@ -101,7 +101,10 @@ export function createKeyRing(options: KeyRingOptions): KeyRing {
     let rows = await readRows();
     if (!rows.some((r) => r.status === "active")) {
       // First start. Two nodes may race here: the partial unique index keeps one active key.
-      await db.insert(signingKeys).values(await newKeyRow()).onConflictDoNothing();
+      await db
+        .insert(signingKeys)
+        .values(await newKeyRow())
+        .onConflictDoNothing();
       rows = await readRows();
     }
     const active = rows.find((r) => r.status === "active");
@@ -116,7 +119,14 @@ export function createKeyRing(options: KeyRingOptions): KeyRing {
         publicJwk: row.publicJwk as JWK,
       });
     }
-    const privateJwk = JSON.parse(sealer.open(active.privateKeySealed)) as JWK;
+    let privateJwk: JWK;
+    try {
+      privateJwk = JSON.parse(sealer.open(active.privateKeySealed)) as JWK;
+    } catch {
+      throw new Error(
+        `Cannot unseal signing key ${active.kid}: GATEHOUSE_SECRET is not the secret it was sealed with`,
+      );
+    }
     return {
       at: Date.now(),
       signing: {

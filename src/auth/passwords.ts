@@ -76,6 +76,14 @@ export const PASSWORD_MAX_LENGTH = 128;
 /** Length in Unicode code points, so an emoji counts once, as a user would count it. */
 export function codePointLength(value: string): number {
   let n = 0;
-  for (const _ of value) n++;
+  for (let i = 0; i < value.length; i++) {
+    const unit = value.charCodeAt(i);
+    // A high surrogate followed by a low one is one code point.
+    if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < value.length) {
+      const next = value.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) i++;
+    }
+    n++;
+  }
   return n;
 }

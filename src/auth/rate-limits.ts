@@ -18,7 +18,10 @@ export function logInKey(ip: string | null, email: string): string {
   return `${ip ?? "unknown"}|${email.trim().toLowerCase()}`;
 }
 
-export function createRateLimits(options: { logInPoints: number; logInWindowSeconds: number }): RateLimits {
+export function createRateLimits(options: {
+  logInPoints: number;
+  logInWindowSeconds: number;
+}): RateLimits {
   const logIn = new RateLimiterMemory({
     keyPrefix: "login",
     points: options.logInPoints,
@@ -31,7 +34,10 @@ export function createRateLimits(options: { logInPoints: number; logInWindowSeco
       if (state && state.consumedPoints >= options.logInPoints) {
         const retryAfterSeconds = Math.ceil(state.msBeforeNext / 1000);
         throw new AppError(
-          { code: "RATE_LIMITED", message: `Too many failed attempts; retry in ${retryAfterSeconds} s` },
+          {
+            code: "RATE_LIMITED",
+            message: `Too many failed attempts; retry in ${retryAfterSeconds} s`,
+          },
           { details: { retryAfterSeconds } },
         );
       }

@@ -32,7 +32,8 @@ export const SessionErrors = {
   SESSION_NOT_FOUND: { code: "NOT_FOUND", message: "No such session" },
 } as const satisfies Record<string, ErrorSpec>;
 
-export type RevokeReason = "logout" | "revoked" | "revoked_all" | "password_changed" | "reuse_detected";
+export type RevokeReason =
+  "logout" | "revoked" | "revoked_all" | "password_changed" | "reuse_detected";
 
 export interface SessionLifetimes {
   idleTtlSeconds: number;
@@ -52,7 +53,11 @@ export function sessionEndsAt(session: SessionRow): Date {
 
 /** SQL twin of isSessionLive, also used by the viewer query that checks liveness per request. */
 export function liveSessionCondition(at: Date) {
-  return and(isNull(sessions.revokedAt), gt(sessions.expiresAt, at), gt(sessions.idleExpiresAt, at));
+  return and(
+    isNull(sessions.revokedAt),
+    gt(sessions.expiresAt, at),
+    gt(sessions.idleExpiresAt, at),
+  );
 }
 
 export function isSessionLive(session: SessionRow, now: Date): boolean {
@@ -236,7 +241,10 @@ export function createSessionService(deps: {
       return db.transaction(async (tx) => {
         const rows = await revokeWhere(
           tx,
-          and(eq(sessions.userId, userId), exceptSessionId ? ne(sessions.id, exceptSessionId) : undefined),
+          and(
+            eq(sessions.userId, userId),
+            exceptSessionId ? ne(sessions.id, exceptSessionId) : undefined,
+          ),
           "revoked_all",
         );
         await audit.recordMany(

@@ -38,7 +38,13 @@ const USER_AGENT_MAX = 512;
 export function createContextFactory(config: Config, services: Services, logger: Logger) {
   const names: CookieNames = cookieNames(config.cookies);
 
-  return async function buildContext({ req, res }: { req: Request; res: Response }): Promise<Context> {
+  return async function buildContext({
+    req,
+    res,
+  }: {
+    req: Request;
+    res: Response;
+  }): Promise<Context> {
     const header = req.headers["x-request-id"];
     const requestId = typeof header === "string" && REQUEST_ID.test(header) ? header : randomUUID();
     res.setHeader("x-request-id", requestId);

@@ -47,7 +47,10 @@ export function isExpectedError(error: unknown): boolean {
   return false;
 }
 
-export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+export function formatError(
+  formatted: GraphQLFormattedError,
+  error: unknown,
+): GraphQLFormattedError {
   const original = unwrapResolverError(error);
   const base = { locations: formatted.locations, path: formatted.path };
   if (original instanceof AppError) {
@@ -67,7 +70,11 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
       extensions: { code: APOLLO_CODES[code], reason: code },
     };
   }
-  return { ...base, message: "Internal server error", extensions: { code: "INTERNAL_SERVER_ERROR" } };
+  return {
+    ...base,
+    message: "Internal server error",
+    extensions: { code: "INTERNAL_SERVER_ERROR" },
+  };
 }
 
 /** Logs unexpected errors with the request id, so a masked error can be found in the log. */

@@ -1,3 +1,7 @@
 import { DateTimeResolver, EmailAddressResolver, UUIDResolver } from "graphql-scalars";
 
-export { DateTimeResolver as DateTimeScalar, EmailAddressResolver as EmailAddressScalar, UUIDResolver as UUIDScalar };
+export {
+  DateTimeResolver as DateTimeScalar,
+  EmailAddressResolver as EmailAddressScalar,
+  UUIDResolver as UUIDScalar,
+};

@@ -26,9 +26,15 @@ export function mergeRules(...maps: RuleMap[]): IRules {
   for (const map of maps) {
     for (const [type, rules] of Object.entries(map)) {
       const existing = merged[type];
-      if (existing && typeof existing === "object" && typeof rules === "object" && !("resolve" in (rules as object))) {
+      if (
+        existing &&
+        typeof existing === "object" &&
+        typeof rules === "object" &&
+        !("resolve" in (rules as object))
+      ) {
         const overlap = Object.keys(rules as object).filter((k) => k in (existing as object));
-        if (overlap.length > 0) throw new Error(`Shield rules defined twice: ${type}.${overlap.join(", ")}`);
+        if (overlap.length > 0)
+          throw new Error(`Shield rules defined twice: ${type}.${overlap.join(", ")}`);
         merged[type] = { ...(existing as object), ...(rules as object) };
       } else {
         if (existing) throw new Error(`Shield rules defined twice for type ${type}`);
@@ -39,11 +45,16 @@ export function mergeRules(...maps: RuleMap[]): IRules {
   return merged as IRules;
 }
 
-export const permissions = shield(mergeRules(authRules, usersRules, sessionsRules), {
-  fallbackRule: deny,
-  allowExternalErrors: true,
-  fallbackError: FORBIDDEN_ERROR(),
-});
+/** Shield with the options that make it safe: closed by default, our error codes passed through. */
+export function createPermissions(rules: IRules) {
+  return shield(rules, {
+    fallbackRule: deny,
+    allowExternalErrors: true,
+    fallbackError: FORBIDDEN_ERROR(),
+  });
+}
+
+export const gatehouseRules = mergeRules(authRules, usersRules, sessionsRules);
 
 /** The schema without authorization: what is printed to schema/schema.graphql. */
 export function buildBareSchema(): Promise<GraphQLSchema> {
@@ -55,5 +66,5 @@ export function buildBareSchema(): Promise<GraphQLSchema> {
 }
 
 export async function buildGatehouseSchema(): Promise<GraphQLSchema> {
-  return applyMiddleware(await buildBareSchema(), permissions);
+  return applyMiddleware(await buildBareSchema(), createPermissions(gatehouseRules));
 }

@@ -4,7 +4,11 @@ import type { DatabaseHandle } from "../db/connection";
 import type { KeyRing } from "../auth/key-ring";
 import type { Logger } from "../logger";
 
-export function restRoutes(deps: { database: DatabaseHandle; keyRing: KeyRing; logger: Logger }): Router {
+export function restRoutes(deps: {
+  database: DatabaseHandle;
+  keyRing: KeyRing;
+  logger: Logger;
+}): Router {
   const router = Router();
 
   router.get("/healthz", (_req, res) => {

@@ -29,7 +29,11 @@ export class TestClient {
     return `${this.baseUrl}/graphql`;
   }
 
-  async raw(body: string, headers: Record<string, string>, options: RequestOptions = {}): Promise<Response> {
+  async raw(
+    body: string,
+    headers: Record<string, string>,
+    options: RequestOptions = {},
+  ): Promise<Response> {
     const all: Record<string, string> = { ...headers };
     if (options.cookies !== false) {
       const cookie = await this.jar.getCookieString(this.graphqlUrl);
@@ -54,8 +58,16 @@ export class TestClient {
       { "content-type": "application/json" },
       options,
     );
-    const json = (await response.json()) as { data?: TResult | null; errors?: GraphQLFormattedError[] };
-    return { status: response.status, headers: response.headers, data: json.data, errors: json.errors };
+    const json = (await response.json()) as {
+      data?: TResult | null;
+      errors?: GraphQLFormattedError[];
+    };
+    return {
+      status: response.status,
+      headers: response.headers,
+      data: json.data,
+      errors: json.errors,
+    };
   }
 
   /** Like request, but fails the test with the server's errors if there are any. */
@@ -78,6 +90,8 @@ export class TestClient {
 }
 
 /** The codes of a response's errors, for compact assertions. */
-export function errorCodes(result: { errors?: readonly GraphQLFormattedError[] | undefined }): unknown[] {
+export function errorCodes(result: {
+  errors?: readonly GraphQLFormattedError[] | undefined;
+}): unknown[] {
   return (result.errors ?? []).map((e) => e.extensions?.code);
 }

@@ -19,7 +19,11 @@ export const signingKeys = pgTable(
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     retiredAt: timestamp({ withTimezone: true }),
   },
-  (t) => [uniqueIndex("signing_keys_one_active").on(t.status).where(sql`${t.status} = 'active'`)],
+  (t) => [
+    uniqueIndex("signing_keys_one_active")
+      .on(t.status)
+      .where(sql`${t.status} = 'active'`),
+  ],
 );
 
 export type SigningKeyRow = typeof signingKeys.$inferSelect;

@@ -4,6 +4,12 @@ export const AuthErrors = {
   // One message for unknown email and wrong password: the answer must not tell them apart.
   INVALID_CREDENTIALS: { code: "UNAUTHENTICATED", message: "Invalid email or password" },
   EMAIL_TAKEN: { code: "CONFLICT", message: "An account with this email already exists" },
-  ACCOUNT_LOCKED: { code: "FORBIDDEN", message: "This account is locked; contact an administrator" },
-  WRONG_CURRENT_PASSWORD: { code: "BAD_USER_INPUT", message: "The current password is not correct" },
+  ACCOUNT_LOCKED: {
+    code: "FORBIDDEN",
+    message: "This account is locked; contact an administrator",
+  },
+  WRONG_CURRENT_PASSWORD: {
+    code: "BAD_USER_INPUT",
+    message: "The current password is not correct",
+  },
 } as const satisfies Record<string, ErrorSpec>;

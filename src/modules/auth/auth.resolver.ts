@@ -5,10 +5,20 @@ import type { Context } from "../../graphql/context";
 import { requireViewer } from "../../graphql/viewer";
 import { toSession } from "../sessions/sessions.mapper";
 import type { AuthResult } from "./auth.service";
-import { AuthPayload, ChangePasswordInput, LogInInput, LogInResult, SignUpInput } from "./auth.types";
+import {
+  AuthPayload,
+  ChangePasswordInput,
+  LogInInput,
+  LogInResult,
+  SignUpInput,
+} from "./auth.types";
 
 /** Sets the cookies and shapes the payload; the refresh token enters the body only on request. */
-function deliver(ctx: Context, result: AuthResult, returnRefreshToken: boolean | null | undefined): AuthPayload {
+function deliver(
+  ctx: Context,
+  result: AuthResult,
+  returnRefreshToken: boolean | null | undefined,
+): AuthPayload {
   ctx.setSessionCookies(result);
   return {
     user: result.user,
@@ -24,7 +34,10 @@ function deliver(ctx: Context, result: AuthResult, returnRefreshToken: boolean |
 @Resolver()
 export class AuthResolver {
   @Mutation(() => AuthPayload, { description: "Create a platform account and sign in" })
-  async signUp(@Arg("input", () => SignUpInput) input: SignUpInput, @Ctx() ctx: Context): Promise<AuthPayload> {
+  async signUp(
+    @Arg("input", () => SignUpInput) input: SignUpInput,
+    @Ctx() ctx: Context,
+  ): Promise<AuthPayload> {
     const result = await ctx.services.auth.signUp(input, ctx.meta);
     return deliver(ctx, result, input.returnRefreshToken);
   }
@@ -62,7 +75,8 @@ export class AuthResolver {
   }
 
   @Mutation(() => Boolean, {
-    description: "End the current session (from the access token, else the refresh cookie). False when none was live.",
+    description:
+      "End the current session (from the access token, else the refresh cookie). False when none was live.",
   })
   async logOut(@Ctx() ctx: Context): Promise<boolean> {
     ctx.clearSessionCookies();

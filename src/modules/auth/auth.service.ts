@@ -7,11 +7,20 @@ import type { Database } from "../../db/connection";
 import { isUniqueViolation } from "../../db/errors";
 import { users, type SessionRow, type UserRow } from "../../db/schema/index";
 import { AppError, invalidInput, type FieldProblem } from "../../errors";
-import { PLATFORM_AUDIENCE, type AccessTokens, type IssuedAccessToken } from "../../auth/access-tokens";
+import {
+  PLATFORM_AUDIENCE,
+  type AccessTokens,
+  type IssuedAccessToken,
+} from "../../auth/access-tokens";
 import type { PasswordHasher } from "../../auth/passwords";
 import { logInKey, type RateLimits } from "../../auth/rate-limits";
 import { sessionEndsAt, type SessionService } from "../../auth/sessions";
-import { checkEmail, checkFullName, checkPasswordLength, checkPlatformPassword } from "../../validation";
+import {
+  checkEmail,
+  checkFullName,
+  checkPasswordLength,
+  checkPlatformPassword,
+} from "../../validation";
 import { AuditActions, type AuditService, type RequestMeta } from "../audit/audit.service";
 import type { UsersService } from "../users/users.service";
 import { AuthErrors } from "./auth.errors";
@@ -56,7 +65,11 @@ export function createAuthService(deps: {
   const { db, passwords, sessions, accessTokens, audit, rateLimits } = deps;
   const now = deps.now ?? (() => new Date());
 
-  async function complete(user: UserRow, session: SessionRow, refreshToken: string): Promise<AuthResult> {
+  async function complete(
+    user: UserRow,
+    session: SessionRow,
+    refreshToken: string,
+  ): Promise<AuthResult> {
     const accessToken = await accessTokens.issue({
       subject: user.id,
       sessionId: session.id,
@@ -92,14 +105,18 @@ export function createAuthService(deps: {
         });
         return complete(user, started.session, started.refreshToken);
       } catch (error) {
-        if (isUniqueViolation(error, "users_email_lower_key")) throw new AppError(AuthErrors.EMAIL_TAKEN);
+        if (isUniqueViolation(error, "users_email_lower_key"))
+          throw new AppError(AuthErrors.EMAIL_TAKEN);
         throw error;
       }
     },
 
     async logIn(input, meta) {
       // Oversized input says nothing about any account: refuse it before any work.
-      const problems = [checkEmail("email", input.email), checkPasswordLength("password", input.password)];
+      const problems = [
+        checkEmail("email", input.email),
+        checkPasswordLength("password", input.password),
+      ];
       const invalid = problems.filter((p): p is FieldProblem => p !== null);
       if (invalid.length > 0) throw invalidInput(invalid);
 
@@ -204,7 +221,10 @@ export function createAuthService(deps: {
       }
       const passwordHash = await passwords.hash(input.newPassword);
       await db.transaction(async (tx) => {
-        await tx.update(users).set({ passwordHash, updatedAt: now() }).where(eq(users.id, viewer.user.id));
+        await tx
+          .update(users)
+          .set({ passwordHash, updatedAt: now() })
+          .where(eq(users.id, viewer.user.id));
         const ended = await sessions.revokeAllForUser(viewer.user.id, "password_changed", {
           exceptSessionId: viewer.session.id,
           executor: tx,

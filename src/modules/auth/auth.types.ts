@@ -57,7 +57,10 @@ export class SignUpInput {
   @Field(() => String, { description: "8 to 128 characters, not the email address" })
   password!: string;
 
-  @Field(() => Boolean, { nullable: true, description: "Also return the refresh token in the body" })
+  @Field(() => Boolean, {
+    nullable: true,
+    description: "Also return the refresh token in the body",
+  })
   returnRefreshToken?: boolean | null;
 }
 
@@ -69,7 +72,10 @@ export class LogInInput {
   @Field(() => String)
   password!: string;
 
-  @Field(() => Boolean, { nullable: true, description: "Also return the refresh token in the body" })
+  @Field(() => Boolean, {
+    nullable: true,
+    description: "Also return the refresh token in the body",
+  })
   returnRefreshToken?: boolean | null;
 }
 

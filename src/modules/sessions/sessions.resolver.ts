@@ -8,7 +8,10 @@ import { requireViewer } from "../../graphql/viewer";
 @Resolver()
 export class SessionsResolver {
   @Mutation(() => Boolean, { description: "End one of your own sessions" })
-  async revokeSession(@Arg("id", () => UUIDScalar) id: string, @Ctx() ctx: Context): Promise<boolean> {
+  async revokeSession(
+    @Arg("id", () => UUIDScalar) id: string,
+    @Ctx() ctx: Context,
+  ): Promise<boolean> {
     const viewer = requireViewer(ctx);
     const ended = await ctx.services.sessions.revokeOwn(viewer.user.id, id, ctx.meta);
     if (!ended) throw new AppError(SessionErrors.SESSION_NOT_FOUND);
@@ -16,9 +19,12 @@ export class SessionsResolver {
     return true;
   }
 
-  @Mutation(() => Int, { description: "End all your sessions (or all but this one); returns how many ended" })
+  @Mutation(() => Int, {
+    description: "End all your sessions (or all but this one); returns how many ended",
+  })
   async revokeAllSessions(
-    @Arg("keepCurrent", () => Boolean, { nullable: true, defaultValue: false }) keepCurrent: boolean | null,
+    @Arg("keepCurrent", () => Boolean, { nullable: true, defaultValue: false })
+    keepCurrent: boolean | null,
     @Ctx() ctx: Context,
   ): Promise<number> {
     const viewer = requireViewer(ctx);

@@ -13,7 +13,9 @@ export class Session {
   @Field(() => DateTimeScalar)
   lastUsedAt!: Date;
 
-  @Field(() => DateTimeScalar, { description: "When the session ends unless refreshed (idle) or at the latest (absolute)" })
+  @Field(() => DateTimeScalar, {
+    description: "When the session ends unless refreshed (idle) or at the latest (absolute)",
+  })
   expiresAt!: Date;
 
   @Field(() => String, { nullable: true })

@@ -1,4 +1,16 @@
-import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import {
+  Arg,
+  Args,
+  ArgsType,
+  Ctx,
+  Field,
+  FieldResolver,
+  Int,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+} from "type-graphql";
 import type { Context } from "../../graphql/context";
 import { toConnection } from "../../graphql/connection";
 import { requireViewer } from "../../graphql/viewer";
@@ -39,6 +51,9 @@ export class UsersResolver {
   ): Promise<SessionConnection> {
     const viewer = requireViewer(ctx);
     const page = await ctx.services.sessions.listLiveForUser(user.id, pageRequest(args));
-    return toConnection({ ...page, rows: page.rows.map((row) => toSession(row, viewer.session.id)) });
+    return toConnection({
+      ...page,
+      rows: page.rows.map((row) => toSession(row, viewer.session.id)),
+    });
   }
 }

@@ -25,7 +25,11 @@ export interface UsersService {
   setPlatformRole(email: string, role: "USER" | "ADMIN"): Promise<UserRow | null>;
 }
 
-export function createUsersService(deps: { db: Database; audit: AuditService; now?: () => Date }): UsersService {
+export function createUsersService(deps: {
+  db: Database;
+  audit: AuditService;
+  now?: () => Date;
+}): UsersService {
   const { db, audit } = deps;
   const now = deps.now ?? (() => new Date());
 
@@ -48,7 +52,9 @@ export function createUsersService(deps: { db: Database; audit: AuditService; no
         .select({ user: users, session: sessions })
         .from(sessions)
         .innerJoin(users, eq(users.id, sessions.userId))
-        .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId), liveSessionCondition(now())));
+        .where(
+          and(eq(sessions.id, sessionId), eq(sessions.userId, userId), liveSessionCondition(now())),
+        );
       return row ?? null;
     },
 

@@ -1,0 +1,133 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { PASSWORD, uniqueEmail } from "./helpers/instance";
+import { runCli, startServerProcess, type ServerProcess } from "./helpers/process";
+
+const dirs: string[] = [];
+function dataDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gatehouse-test-"));
+  dirs.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+async function gql(server: ServerProcess, query: string, variables: Record<string, unknown> = {}) {
+  const response = await fetch(`${server.url}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ query, variables }),
+  });
+  return {
+    status: response.status,
+    body: (await response.json()) as { data?: Record<string, unknown>; errors?: unknown[] },
+  };
+}
+
+const SIGN_UP = "mutation($i: SignUpInput!) { signUp(input: $i) { user { id platformRole } } }";
+const LOG_IN = "mutation($i: LogInInput!) { logIn(input: $i) { __typename } }";
+
+describe("the server process", () => {
+  it("runs two instances side by side on their own PORT and DATA_DIR, then stops cleanly on SIGTERM", async () => {
+    const [a, b] = await Promise.all([
+      startServerProcess({ DATA_DIR: dataDir() }),
+      startServerProcess({ DATA_DIR: dataDir() }),
+    ]);
+    try {
+      expect(a.url).not.toBe(b.url);
+      const email = uniqueEmail("proc");
+      const signedUp = await gql(a, SIGN_UP, {
+        i: { fullName: "Proc", email, password: PASSWORD },
+      });
+      expect(signedUp.body.errors).toBeUndefined();
+      expect(await (await fetch(`${b.url}/healthz`)).json()).toEqual({ status: "ok" });
+
+      // Requests in flight when SIGTERM arrives still get their answers.
+      const inFlight = Array.from({ length: 4 }, () =>
+        gql(a, LOG_IN, { i: { email, password: PASSWORD } }),
+      );
+      await new Promise((r) => setTimeout(r, 30));
+      a.child.kill("SIGTERM");
+      const answers = await Promise.all(inFlight);
+      for (const answer of answers) {
+        expect(answer.status).toBe(200);
+        expect(answer.body.data).toEqual({ logIn: { __typename: "AuthPayload" } });
+      }
+      expect(await a.exited).toBe(0);
+      await expect(fetch(`${a.url}/healthz`)).rejects.toThrow();
+    } finally {
+      a.child.kill("SIGKILL");
+      b.child.kill("SIGTERM");
+      expect(await b.exited).toBe(0);
+    }
+  }, 120_000);
+});
+
+describe("command-line tools", () => {
+  it("promotes the first platform ADMIN and rotates the signing key", async () => {
+    const dir = dataDir();
+    const email = uniqueEmail("admin");
+    const server = await startServerProcess({ DATA_DIR: dir });
+    let firstKid: string;
+    try {
+      await gql(server, SIGN_UP, { i: { fullName: "Admin", email, password: PASSWORD } });
+      firstKid = (
+        (await (await fetch(`${server.url}/.well-known/jwks.json`)).json()) as {
+          keys: { kid: string }[];
+        }
+      ).keys[0]!.kid;
+    } finally {
+      server.child.kill("SIGTERM");
+      await server.exited;
+    }
+
+    const unknown = await runCli("src/cli/admin.ts", ["promote", "nobody@example.com"], {
+      DATA_DIR: dir,
+    });
+    expect(unknown.code).toBe(1);
+    expect(unknown.output).toMatch(/No platform user/);
+
+    const promoted = await runCli("src/cli/admin.ts", ["promote", email], { DATA_DIR: dir });
+    expect(promoted.output).toContain("is now a platform ADMIN");
+    expect(promoted.code).toBe(0);
+
+    const rotated = await runCli("src/cli/keys.ts", ["rotate"], { DATA_DIR: dir });
+    expect(rotated.code).toBe(0);
+
+    const again = await startServerProcess({ DATA_DIR: dir });
+    try {
+      const logIn = await gql(
+        again,
+        "mutation($i: LogInInput!) { logIn(input: $i) { ... on AuthPayload { user { platformRole } } } }",
+        {
+          i: { email, password: PASSWORD },
+        },
+      );
+      expect(logIn.body.data).toEqual({ logIn: { user: { platformRole: "ADMIN" } } });
+      const kids = (
+        (await (await fetch(`${again.url}/.well-known/jwks.json`)).json()) as {
+          keys: { kid: string }[];
+        }
+      ).keys.map((k) => k.kid);
+      expect(kids).toContain(firstKid);
+      expect(kids.length).toBeGreaterThanOrEqual(2);
+    } finally {
+      again.child.kill("SIGTERM");
+      await again.exited;
+    }
+  }, 120_000);
+
+  it("refuses to start in production on development defaults, naming what is missing", async () => {
+    const result = await runCli("src/main.ts", [], {
+      NODE_ENV: "production",
+      DATA_DIR: dataDir(),
+      DATABASE_URL: "",
+    });
+    expect(result.code).toBe(1);
+    expect(result.output).toMatch(/GATEHOUSE_SECRET/);
+    expect(result.output).not.toMatch(/at .*\.ts:\d+/);
+  }, 60_000);
+});
