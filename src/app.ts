@@ -51,6 +51,9 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     csrfPrevention: true,
     introspection: !config.isProduction,
     plugins: [errorLoggingPlugin(logger)],
+    // main.ts owns shutdown (drain HTTP, then Apollo, then the database); Apollo's own signal
+    // handlers would race it and re-raise the signal mid-drain.
+    stopOnTerminationSignals: false,
     logger,
   });
   await apollo.start();

@@ -149,7 +149,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, "");
 
   if (isProduction) {
-    if (!e.GATEHOUSE_SECRET) {
+    if (!e.GATEHOUSE_SECRET || e.GATEHOUSE_SECRET === DEV_SECRET) {
       problems.push("GATEHOUSE_SECRET: required in production (it seals the signing keys)");
     }
     if (!e.DATABASE_URL && !e.ALLOW_PGLITE_IN_PRODUCTION) {

@@ -56,6 +56,7 @@ describe("config", () => {
 
   it.each([
     ["no signing-key secret", { GATEHOUSE_SECRET: "" }, "GATEHOUSE_SECRET"],
+    ["the development secret", { GATEHOUSE_SECRET: loadConfig({}).secret }, "GATEHOUSE_SECRET"],
     ["PGlite without the opt-in", { DATABASE_URL: "" }, "DATABASE_URL"],
     ["insecure cookies", { COOKIE_SECURE: "false" }, "COOKIE_SECURE"],
     ["no public URL", { PUBLIC_URL: "" }, "PUBLIC_URL"],

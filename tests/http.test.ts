@@ -93,7 +93,6 @@ describe("cookies in production", () => {
     prod = await startInstance({
       env: {
         NODE_ENV: "production",
-        GATEHOUSE_SECRET: "s".repeat(40),
         ALLOW_PGLITE_IN_PRODUCTION: "true",
         PUBLIC_URL: "https://auth.example.com",
       },

@@ -3,7 +3,12 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { PASSWORD, uniqueEmail } from "./helpers/instance";
-import { runCli, startServerProcess, type ServerProcess } from "./helpers/process";
+import {
+  runCli,
+  startServerProcess,
+  stopServerProcess,
+  type ServerProcess,
+} from "./helpers/process";
 
 const dirs: string[] = [];
 function dataDir(): string {
@@ -50,18 +55,17 @@ describe("the server process", () => {
         gql(a, LOG_IN, { i: { email, password: PASSWORD } }),
       );
       await new Promise((r) => setTimeout(r, 30));
-      a.child.kill("SIGTERM");
+      const stopped = stopServerProcess(a);
       const answers = await Promise.all(inFlight);
       for (const answer of answers) {
         expect(answer.status).toBe(200);
         expect(answer.body.data).toEqual({ logIn: { __typename: "AuthPayload" } });
       }
-      expect(await a.exited).toBe(0);
+      expect(await stopped).toBe(0);
       await expect(fetch(`${a.url}/healthz`)).rejects.toThrow();
     } finally {
       a.child.kill("SIGKILL");
-      b.child.kill("SIGTERM");
-      expect(await b.exited).toBe(0);
+      expect(await stopServerProcess(b)).toBe(0);
     }
   }, 120_000);
 });
@@ -80,8 +84,7 @@ describe("command-line tools", () => {
         }
       ).keys[0]!.kid;
     } finally {
-      server.child.kill("SIGTERM");
-      await server.exited;
+      expect(await stopServerProcess(server)).toBe(0);
     }
 
     const unknown = await runCli("src/cli/admin.ts", ["promote", "nobody@example.com"], {
@@ -115,8 +118,7 @@ describe("command-line tools", () => {
       expect(kids).toContain(firstKid);
       expect(kids.length).toBeGreaterThanOrEqual(2);
     } finally {
-      again.child.kill("SIGTERM");
-      await again.exited;
+      expect(await stopServerProcess(again)).toBe(0);
     }
   }, 120_000);
 
@@ -125,6 +127,7 @@ describe("command-line tools", () => {
       NODE_ENV: "production",
       DATA_DIR: dataDir(),
       DATABASE_URL: "",
+      GATEHOUSE_SECRET: "",
     });
     expect(result.code).toBe(1);
     expect(result.output).toMatch(/GATEHOUSE_SECRET/);

@@ -30,6 +30,9 @@ export interface InstanceOptions {
   database?: DatabaseHandle;
 }
 
+/** One sealing secret for every instance and process of a run: they may share one PostgreSQL. */
+export const TEST_SECRET = "gatehouse-test-secret-0123456789abcdef";
+
 export const usingPostgres = Boolean(process.env.TEST_DATABASE_URL);
 
 export async function openTestDatabase(): Promise<DatabaseHandle> {
@@ -42,7 +45,13 @@ export async function openTestDatabase(): Promise<DatabaseHandle> {
 }
 
 export async function startInstance(options: InstanceOptions = {}): Promise<Instance> {
-  const config = loadConfig({ NODE_ENV: "test", LOG_LEVEL: "silent", PORT: "0", ...options.env });
+  const config = loadConfig({
+    NODE_ENV: "test",
+    LOG_LEVEL: "silent",
+    PORT: "0",
+    GATEHOUSE_SECRET: TEST_SECRET,
+    ...options.env,
+  });
   const ownsDatabase = !options.database;
   const database = options.database ?? (await openTestDatabase());
   const clock = createClock();

@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
 import path from "node:path";
+import { TEST_SECRET } from "./instance";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const TSX = path.join(ROOT, "node_modules/.bin/tsx");
@@ -24,6 +25,7 @@ export function cleanEnv(extra: Record<string, string>): Record<string, string> 
     PATH: process.env.PATH ?? "",
     HOME: process.env.HOME ?? "/tmp",
     LOG_LEVEL: "warn",
+    GATEHOUSE_SECRET: TEST_SECRET,
     ...(database ? { DATABASE_URL: database } : {}),
     ...extra,
   };
@@ -76,4 +78,16 @@ export function runCli(script: string, args: string[], env: Record<string, strin
     child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
     child.once("exit", (code) => resolve({ code, output }));
   });
+}
+
+/** SIGTERM, then the exit code; a server that does not stop within 15 s is killed and fails. */
+export async function stopServerProcess(server: ServerProcess): Promise<number | null> {
+  server.child.kill("SIGTERM");
+  const timeout = new Promise<"timeout">((r) => setTimeout(() => r("timeout"), 15_000).unref());
+  const result = await Promise.race([server.exited, timeout]);
+  if (result === "timeout") {
+    server.child.kill("SIGKILL");
+    throw new Error(`Server did not stop within 15 s of SIGTERM:\n${server.output()}`);
+  }
+  return result;
 }
