@@ -13,6 +13,7 @@ import type { DatabaseHandle } from "./db/connection";
 import { GRAPHQL_PATH } from "./auth/cookies";
 import { createContextFactory, type Context } from "./graphql/context";
 import { errorLoggingPlugin, formatError } from "./graphql/errors";
+import { operationLimitsPlugin } from "./graphql/limits";
 import { buildGatehouseSchema } from "./graphql/schema";
 import { restRoutes } from "./http/rest";
 import type { Logger } from "./logger";
@@ -50,7 +51,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     // Refuses simple (form or GET) requests that a browser would send cross-site without a preflight.
     csrfPrevention: true,
     introspection: !config.isProduction,
-    plugins: [errorLoggingPlugin(logger)],
+    plugins: [errorLoggingPlugin(logger), operationLimitsPlugin()],
     // main.ts owns shutdown (drain HTTP, then Apollo, then the database); Apollo's own signal
     // handlers would race it and re-raise the signal mid-drain.
     stopOnTerminationSignals: false,

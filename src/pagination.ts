@@ -18,6 +18,7 @@ export interface Page<T> {
   totalCount: number;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const BAD_CURSOR = { code: "BAD_USER_INPUT", message: "The cursor is not valid" } as const;
 
 export function encodeCursor(at: Date, id: string): string {
@@ -28,7 +29,7 @@ export function decodeCursor(cursor: string): { at: Date; id: string } {
   const decoded = Buffer.from(cursor, "base64url").toString("utf8");
   const [iso, id] = decoded.split("|");
   const at = new Date(iso ?? "");
-  if (!id || Number.isNaN(at.getTime()) || !/^[0-9a-f-]{36}$/i.test(id)) {
+  if (!id || Number.isNaN(at.getTime()) || !UUID.test(id)) {
     throw new AppError(BAD_CURSOR, {
       fields: [{ field: "after", message: "is not a valid cursor" }],
     });

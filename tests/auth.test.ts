@@ -1,6 +1,6 @@
-import { count, eq, sql } from "drizzle-orm";
+import { and, count, eq, isNull, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { auditEvents, users } from "../src/db/schema/index";
+import { auditEvents, sessions, users } from "../src/db/schema/index";
 import { ChangePasswordDocument, LogInDocument, MeDocument, SignUpDocument } from "./gql/graphql";
 import { errorCodes } from "./helpers/client";
 import { signUp } from "./helpers/flows";
@@ -194,6 +194,42 @@ describe("logIn", () => {
     const limited = await attempt(PASSWORD);
     expect(errorCodes(limited)).toEqual(["RATE_LIMITED"]);
     expect(limited.errors?.[0]?.extensions?.retryAfterSeconds).toBeGreaterThan(0);
+  });
+});
+
+describe("log-in races", () => {
+  it("counts a parallel burst of wrong passwords against the limit before hashing", async () => {
+    const { email } = await signUp(gh.client());
+    const burst = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        gh.client().request(LogInDocument, { input: { email, password: "wrong password!" } }),
+      ),
+    );
+    const codes = burst.map((r) => errorCodes(r)[0]);
+    // Limit 5: exactly five guesses were evaluated, however the requests interleaved.
+    expect(codes.filter((c) => c === "UNAUTHENTICATED")).toHaveLength(5);
+    expect(codes.filter((c) => c === "RATE_LIMITED")).toHaveLength(15);
+  });
+
+  it("leaves no session of the old password once a password change has finished", async () => {
+    const owner = gh.client();
+    const { email, user } = await signUp(owner);
+    const change = owner.request(ChangePasswordDocument, {
+      input: { currentPassword: PASSWORD, newPassword: "the new long secret" },
+    });
+    await new Promise((r) => setTimeout(r, 15));
+    const oldPasswordLogIns = Array.from({ length: 4 }, () =>
+      gh.client().request(LogInDocument, { input: { email, password: PASSWORD } }),
+    );
+    expect((await change).errors).toBeUndefined();
+    await Promise.all(oldPasswordLogIns);
+    const live = await gh.database.db
+      .select({ id: sessions.id })
+      .from(sessions)
+      .where(and(eq(sessions.userId, user.id), isNull(sessions.revokedAt)));
+    // Only the session that changed the password survives: a log-in that verified the old
+    // password either committed first (and was ended by the change) or was refused.
+    expect(live).toHaveLength(1);
   });
 });
 

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRequire } from "node:module";
+import { GraphQLError } from "graphql";
+import { AppError } from "../src/errors";
+import { formatError } from "../src/graphql/errors";
 import type * as GraphQLModule from "graphql";
 import { applyMiddleware } from "graphql-middleware";
 import { allow } from "graphql-shield";
@@ -176,6 +179,56 @@ describe("bad requests", () => {
   });
 });
 
+describe("when the database is down", () => {
+  it("answers SERVICE_UNAVAILABLE (503) and readyz fails, with no SQL in the answer", async () => {
+    const iso = await startInstance({ isolated: true });
+    try {
+      const client = iso.client();
+      await signUp(client);
+      await iso.database.close();
+      const response = await client.raw(JSON.stringify({ query: "{ me { id } }" }), {
+        "content-type": "application/json",
+      });
+      expect(response.status).toBe(503);
+      const body = JSON.stringify(await response.json());
+      expect(body).toContain("SERVICE_UNAVAILABLE");
+      expect(body).not.toMatch(/select|sessions|users/i);
+      expect((await fetch(`${iso.url}/readyz`)).status).toBe(503);
+    } finally {
+      await iso.close().catch(() => {});
+    }
+  });
+});
+
+describe("error masking", () => {
+  it("never passes an unexpected error's message through, even when Apollo labelled it", () => {
+    const leaked = new GraphQLError('Failed query: select "password_hash" from "users"', {
+      extensions: { code: "INTERNAL_SERVER_ERROR" },
+    });
+    const formatted = formatError(
+      { message: leaked.message, extensions: leaked.extensions },
+      leaked,
+    );
+    expect(formatted).toMatchObject({
+      message: "Internal server error",
+      extensions: { code: "INTERNAL_SERVER_ERROR" },
+    });
+    const plain = new Error("connect ECONNREFUSED 10.0.0.5:5432");
+    expect(formatError({ message: plain.message }, plain).message).toBe("Internal server error");
+  });
+
+  it("keeps a domain error's code, message and fields", () => {
+    const error = new AppError(
+      { code: "BAD_USER_INPUT", message: "Nope" },
+      { fields: [{ field: "x", message: "bad" }] },
+    );
+    expect(formatError({ message: "ignored" }, error)).toMatchObject({
+      message: "Nope",
+      extensions: { code: "BAD_USER_INPUT", fields: [{ field: "x", message: "bad" }] },
+    });
+  });
+});
+
 describe("authorization layer (graphql-shield)", () => {
   it("refuses an anonymous mutation at the shield with UNAUTHENTICATED", async () => {
     const result = await gh.client().request(UpdateProfileDocument, { input: { fullName: "x" } });
@@ -229,5 +282,53 @@ describe("authorization layer (graphql-shield)", () => {
       }
     }
     expect(missing).toEqual([]);
+  });
+});
+
+describe("operation limits", () => {
+  it("refuses a query of thousands of aliases with BAD_USER_INPUT, before running it", async () => {
+    const aliases = Array.from(
+      { length: 300 },
+      (_, i) => `a${i}: me { sessions(first: 100) { edges { node { id } } } }`,
+    );
+    const response = await fetch(`${gh.url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: `{ ${aliases.join(" ")} }` }),
+    });
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as {
+      errors: { message: string; extensions: { code: string } }[];
+    };
+    expect(body.errors[0]?.extensions.code).toBe("BAD_USER_INPUT");
+    expect(body.errors[0]?.message).toMatch(/too large/);
+  });
+
+  it("refuses a request with more than 10 mutations", async () => {
+    const email = uniqueEmail("many");
+    const fields = Array.from(
+      { length: 11 },
+      (_, i) =>
+        `m${i}: logIn(input: { email: "${email}", password: "wrong password!" }) { __typename }`,
+    );
+    const response = await fetch(`${gh.url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: `mutation { ${fields.join(" ")} }` }),
+    });
+    const body = (await response.json()) as { errors: { extensions: { code: string } }[] };
+    expect(body.errors[0]?.extensions.code).toBe("BAD_USER_INPUT");
+  });
+
+  it("lets an ordinary nested query through", async () => {
+    const client = gh.client();
+    await signUp(client);
+    const result = await client.raw(
+      JSON.stringify({
+        query: "{ me { id sessions(first: 100) { totalCount edges { node { id current } } } } }",
+      }),
+      { "content-type": "application/json" },
+    );
+    expect(((await result.json()) as { errors?: unknown }).errors).toBeUndefined();
   });
 });

@@ -1,6 +1,6 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { auditEvents, sessions } from "../src/db/schema/index";
+import { auditEvents, refreshTokens, sessions, users } from "../src/db/schema/index";
 import {
   ChangePasswordDocument,
   LogInDocument,
@@ -130,6 +130,30 @@ describe("refreshSession", () => {
     expect(rows[0]?.revokedAt).toBeNull();
   });
 
+  it("collapses grace-window siblings at the next rotation, so a copied one is caught as reuse", async () => {
+    const { tokens, session } = await signUp(gh.client());
+    const burst = await Promise.all(
+      Array.from({ length: 20 }, () => refresh(tokens.refreshToken!)),
+    );
+    const children = burst
+      .map((r) => r.data?.refreshSession.tokens.refreshToken)
+      .filter(Boolean) as string[];
+    expect(children.length).toBeGreaterThan(1);
+
+    // The owner rotates one child; every other child is retired with it.
+    const [mine, ...others] = children;
+    const next = (await refresh(mine!)).data!.refreshSession.tokens.refreshToken!;
+    const live = await gh.database.db
+      .select({ id: refreshTokens.id })
+      .from(refreshTokens)
+      .where(and(eq(refreshTokens.sessionId, session.id), isNull(refreshTokens.usedAt)));
+    expect(live).toHaveLength(1);
+
+    // A copied sibling presented after the grace interval ends the family.
+    expect(errorCodes(await later(11, () => refresh(others[0]!)))).toEqual(["UNAUTHENTICATED"]);
+    expect(errorCodes(await refresh(next))).toEqual(["UNAUTHENTICATED"]);
+  });
+
   it("ends after the idle lifetime without use", async () => {
     const { tokens } = await signUp(gh.client());
     const result = await later(7 * DAY + 1, () => refresh(tokens.refreshToken!));
@@ -210,9 +234,13 @@ describe("me.sessions and revocation", () => {
     expect(errorCodes(await client.request(MySessionsDocument, { first: 101 }))).toEqual([
       "BAD_USER_INPUT",
     ]);
-    expect(errorCodes(await client.request(MySessionsDocument, { after: "garbage" }))).toEqual([
-      "BAD_USER_INPUT",
-    ]);
+    for (const after of [
+      "garbage",
+      Buffer.from(`2024-01-01T00:00:00.000Z|${"-".repeat(36)}`).toString("base64url"),
+    ]) {
+      const result = await client.request(MySessionsDocument, { after });
+      expect(errorCodes(result)).toEqual(["BAD_USER_INPUT"]);
+    }
   });
 
   it("revokeSession ends one of the viewer's sessions, and its access token with it", async () => {
@@ -274,6 +302,15 @@ describe("me.sessions and revocation", () => {
     expect(errorCodes(await other.request(RefreshSessionDocument, {}))).toEqual([
       "UNAUTHENTICATED",
     ]);
+  });
+
+  it("refuses a locked account's access token at once", async () => {
+    const client = gh.client();
+    const { user } = await signUp(client);
+    expect((await client.ok(MeDocument)).me?.id).toBe(user.id);
+    await gh.database.db.update(users).set({ lockedAt: new Date() }).where(eq(users.id, user.id));
+    expect((await client.ok(MeDocument)).me).toBeNull();
+    expect(errorCodes(await client.request(RefreshSessionDocument, {}))).toEqual(["FORBIDDEN"]);
   });
 
   it("answers me: null, without an error, to anonymous callers", async () => {

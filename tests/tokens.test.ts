@@ -215,6 +215,26 @@ describe("signing-key rotation", () => {
     expect(await meWithBearer(fresh.tokens.accessToken)).toBe(fresh.user.id);
   });
 
+  it("moves to a newly configured algorithm at start, and earlier tokens keep verifying", async () => {
+    const eddsa = await startInstance({ isolated: true });
+    const es256 = await startInstance({
+      env: { JWT_ALGORITHM: "ES256" },
+      database: eddsa.database,
+    });
+    try {
+      const before = await signUp(eddsa.client());
+      expect(decodeProtectedHeader(before.tokens.accessToken).alg).toBe("EdDSA");
+      const after = await signUp(es256.client());
+      expect(decodeProtectedHeader(after.tokens.accessToken).alg).toBe("ES256");
+      const client = es256.client();
+      client.bearer = before.tokens.accessToken;
+      expect((await client.ok(MeDocument)).me?.id).toBe(before.user.id);
+    } finally {
+      await es256.close();
+      await eddsa.close();
+    }
+  });
+
   it("drops a retired key once the tokens it signed have expired", async () => {
     const { tokens } = await signUp(gh.client());
     const oldKid = decodeProtectedHeader(tokens.accessToken).kid;

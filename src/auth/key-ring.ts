@@ -16,6 +16,7 @@ import {
 } from "jose";
 import type { JwtAlgorithm } from "../config";
 import type { Database } from "../db/connection";
+import { isUniqueViolation } from "../db/errors";
 import { signingKeys, type SigningKeyRow } from "../db/schema/index";
 import type { Sealer } from "./seal";
 
@@ -97,14 +98,35 @@ export function createKeyRing(options: KeyRingOptions): KeyRing {
       );
   }
 
+  /** The active key retires and a new one takes over, in one transaction. */
+  async function rotateRows(): Promise<string> {
+    const row = await newKeyRow();
+    await db.transaction(async (tx) => {
+      await tx
+        .update(signingKeys)
+        .set({ status: "retiring", retiredAt: now() })
+        .where(eq(signingKeys.status, "active"));
+      await tx.insert(signingKeys).values(row);
+    });
+    return row.kid as string;
+  }
+
   async function load(): Promise<Loaded> {
     let rows = await readRows();
-    if (!rows.some((r) => r.status === "active")) {
+    const existing = rows.find((r) => r.status === "active");
+    if (!existing) {
       // First start. Two nodes may race here: the partial unique index keeps one active key.
       await db
         .insert(signingKeys)
         .values(await newKeyRow())
         .onConflictDoNothing();
+      rows = await readRows();
+    } else if (existing.alg !== options.algorithm) {
+      // JWT_ALGORITHM changed: move to a key of the new algorithm; the old one retires gracefully.
+      // Nodes racing here collide on the partial unique index; the loser reads the winner's key.
+      await rotateRows().catch((error: unknown) => {
+        if (!isUniqueViolation(error)) throw error;
+      });
       rows = await readRows();
     }
     const active = rows.find((r) => r.status === "active");
@@ -169,16 +191,9 @@ export function createKeyRing(options: KeyRingOptions): KeyRing {
       return { keys: [...state.verifying.values()].map((k) => k.publicJwk) };
     },
     async rotate() {
-      const row = await newKeyRow();
-      await db.transaction(async (tx) => {
-        await tx
-          .update(signingKeys)
-          .set({ status: "retiring", retiredAt: now() })
-          .where(eq(signingKeys.status, "active"));
-        await tx.insert(signingKeys).values(row);
-      });
+      const kid = await rotateRows();
       await current(true);
-      return row.kid as string;
+      return kid;
     },
   };
 }

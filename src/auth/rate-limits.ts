@@ -1,5 +1,5 @@
 /**
- * Abuse limits, on rate-limiter-flexible. Failed log-ins are counted per (client IP, email):
+ * Abuse limits, on rate-limiter-flexible. Log-in attempts are counted per (client IP, email):
  * guessing one account's password from one place is slowed without letting anyone lock a
  * victim out from elsewhere. In-memory store: per node (a shared store comes with several-node
  * deployments).
@@ -8,9 +8,12 @@ import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import { AppError } from "../errors";
 
 export interface RateLimits {
-  /** Throws RATE_LIMITED when `key` has no attempts left. */
-  assertLogInAllowed(key: string): Promise<void>;
-  recordLogInFailure(key: string): Promise<void>;
+  /**
+   * Takes one attempt for `key` before the password is checked, so a parallel burst cannot
+   * slip past the limit while its hashes run. Throws RATE_LIMITED when none are left.
+   */
+  consumeLogInAttempt(key: string): Promise<void>;
+  /** A successful log-in forgives the earlier failures. */
   resetLogIn(key: string): Promise<void>;
 }
 
@@ -29,25 +32,19 @@ export function createRateLimits(options: {
   });
 
   return {
-    async assertLogInAllowed(key) {
-      const state = await logIn.get(key);
-      if (state && state.consumedPoints >= options.logInPoints) {
-        const retryAfterSeconds = Math.ceil(state.msBeforeNext / 1000);
-        throw new AppError(
-          {
-            code: "RATE_LIMITED",
-            message: `Too many failed attempts; retry in ${retryAfterSeconds} s`,
-          },
-          { details: { retryAfterSeconds } },
-        );
-      }
-    },
-    async recordLogInFailure(key) {
+    async consumeLogInAttempt(key) {
       try {
         await logIn.consume(key);
       } catch (rejection) {
-        // Already at the limit: nothing more to count.
         if (!(rejection instanceof RateLimiterRes)) throw rejection;
+        const retryAfterSeconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
+        throw new AppError(
+          {
+            code: "RATE_LIMITED",
+            message: `Too many attempts; retry in ${retryAfterSeconds} s`,
+          },
+          { details: { retryAfterSeconds } },
+        );
       }
     },
     async resetLogIn(key) {

@@ -7,9 +7,10 @@
  *
  * Reuse detection: a used token presented again means it was copied. Within a short grace
  * interval (two tabs refreshing at once) it gets a sibling in the same family instead; after
- * it, the whole family is revoked and `session.reuse_detected` is written.
+ * it, the whole family is revoked and `session.reuse_detected` is written. The next rotation
+ * retires every sibling, so a family never holds more than one live chain.
  *
- * Concurrency: every exchange locks its session row (SELECT … FOR UPDATE), so simultaneous
+ * Concurrency: every exchange locks its token and session rows (SELECT … FOR UPDATE), so simultaneous
  * refreshes of one token are serialised and never fork a second family.
  *
  * Lookups are by SHA-256 of the presented token through a unique index: timing reveals at most
@@ -148,7 +149,8 @@ export function createSessionService(deps: {
           .from(refreshTokens)
           .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
           .where(eq(refreshTokens.tokenHash, tokenHash))
-          .for("update", { of: sessions });
+          // Both rows: a waiting refresh then re-reads the token's usedAt as committed.
+          .for("update");
         const at = now();
         if (!found || !isSessionLive(found.session, at)) return { kind: "invalid" as const };
 
@@ -173,7 +175,13 @@ export function createSessionService(deps: {
             return { kind: "reused" as const };
           }
         } else {
-          await tx.update(refreshTokens).set({ usedAt: at }).where(eq(refreshTokens.id, token.id));
+          // A rotation retires every live token of the family: siblings issued in a grace window
+          // stop here, so a copied token cannot start a parallel chain; presented later, it is
+          // reuse, and the family ends.
+          await tx
+            .update(refreshTokens)
+            .set({ usedAt: at })
+            .where(and(eq(refreshTokens.sessionId, session.id), isNull(refreshTokens.usedAt)));
         }
         const idleEnd = plus(at, lifetimes.idleTtlSeconds);
         const [updated] = await tx

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Request, Response } from "express";
+import { GraphQLError } from "graphql";
 import type { Config } from "../config";
 import { PLATFORM_AUDIENCE } from "../auth/access-tokens";
 import {
@@ -59,10 +60,18 @@ export function createContextFactory(config: Config, services: Services, logger:
     let viewer: PlatformViewer | null = null;
     const token = readAccessToken(req, names);
     if (token) {
-      const claims = await services.accessTokens.verify(token, PLATFORM_AUDIENCE);
-      if (claims) {
-        viewer = await services.users.findViewer(claims.sub, claims.sid);
-        if (viewer) await services.sessions.touch(viewer.session);
+      try {
+        const claims = await services.accessTokens.verify(token, PLATFORM_AUDIENCE);
+        if (claims) {
+          viewer = await services.users.findViewer(claims.sub, claims.sid);
+          if (viewer) await services.sessions.touch(viewer.session);
+        }
+      } catch (error) {
+        // Without the session check no request can be answered safely: say so, retryably.
+        logger.error({ err: error, requestId }, "Could not resolve the viewer");
+        throw new GraphQLError("The service is temporarily unavailable; retry shortly", {
+          extensions: { code: "SERVICE_UNAVAILABLE", http: { status: 503 } },
+        });
       }
     }
 

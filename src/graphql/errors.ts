@@ -36,15 +36,23 @@ function knownCode(value: unknown): ErrorCode | null {
     : null;
 }
 
+/**
+ * The code a client may see, or null when the error is unexpected and must be masked.
+ * Apollo labels every unexpected throw INTERNAL_SERVER_ERROR but keeps its message (SQL text,
+ * driver details), so that code never passes through with its message. (Codes are read from the
+ * formatted error, not by instanceof: graphql's CommonJS and ESM builds are both loaded.)
+ */
+function visibleCode(code: unknown, error: unknown): ErrorCode | null {
+  const original = unwrapResolverError(error);
+  if (original instanceof AppError) return original.code;
+  if (typeof code !== "string" || code === "INTERNAL_SERVER_ERROR") return null;
+  return APOLLO_CODES[code] ?? knownCode(code);
+}
+
 /** True for errors a client is meant to see; everything else is a bug and gets masked. */
 export function isExpectedError(error: unknown): boolean {
-  const original = unwrapResolverError(error);
-  if (original instanceof AppError) return true;
-  if (original instanceof GraphQLError) {
-    const code = original.extensions?.code;
-    return knownCode(code) !== null || (typeof code === "string" && code in APOLLO_CODES);
-  }
-  return false;
+  const code = (error as { extensions?: { code?: unknown } } | null)?.extensions?.code;
+  return visibleCode(code, error) !== null;
 }
 
 export function formatError(
@@ -57,24 +65,18 @@ export function formatError(
     const { message, extensions } = appErrorToGraphQL(original);
     return { ...base, message, extensions };
   }
-  const code = formatted.extensions?.code;
-  const ours = knownCode(code);
-  if (ours) {
-    const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
-    return { ...base, message: formatted.message, extensions: { ...extensions, code: ours } };
-  }
-  if (typeof code === "string" && APOLLO_CODES[code]) {
+  const reportedCode = formatted.extensions?.code;
+  const code = visibleCode(reportedCode, error);
+  if (code === null) {
     return {
       ...base,
-      message: formatted.message,
-      extensions: { code: APOLLO_CODES[code], reason: code },
+      message: "Internal server error",
+      extensions: { code: "INTERNAL_SERVER_ERROR" },
     };
   }
-  return {
-    ...base,
-    message: "Internal server error",
-    extensions: { code: "INTERNAL_SERVER_ERROR" },
-  };
+  const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
+  const reason = reportedCode !== code ? { reason: reportedCode } : {};
+  return { ...base, message: formatted.message, extensions: { ...extensions, code, ...reason } };
 }
 
 /** Logs unexpected errors with the request id, so a masked error can be found in the log. */

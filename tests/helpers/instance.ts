@@ -6,6 +6,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { randomUUID } from "node:crypto";
+import postgres from "postgres";
 import { createApp, type App } from "../../src/app";
 import { loadConfig, type Config } from "../../src/config";
 import { openDatabase, type DatabaseHandle } from "../../src/db/connection";
@@ -28,6 +29,8 @@ export interface InstanceOptions {
   env?: Record<string, string>;
   /** Reuse another instance's database (to run two configurations over one data set). */
   database?: DatabaseHandle;
+  /** A database of its own, even on PostgreSQL (see openTestDatabase). */
+  isolated?: boolean;
 }
 
 /** One sealing secret for every instance and process of a run: they may share one PostgreSQL. */
@@ -35,13 +38,44 @@ export const TEST_SECRET = "gatehouse-test-secret-0123456789abcdef";
 
 export const usingPostgres = Boolean(process.env.TEST_DATABASE_URL);
 
-export async function openTestDatabase(): Promise<DatabaseHandle> {
+/**
+ * The run's database, already migrated. `isolated` gives a test its own database (a fresh
+ * PGlite, or a new database on the PostgreSQL server, dropped on close) for changes that would
+ * disturb the other test files sharing the run's database, such as the signing algorithm.
+ */
+export async function openTestDatabase(
+  options: { isolated?: boolean } = {},
+): Promise<DatabaseHandle> {
   const url = process.env.TEST_DATABASE_URL;
-  const database = await openDatabase(
-    url ? { kind: "postgres", url, poolSize: 10 } : { kind: "pglite-memory" },
-  );
+  if (!url) {
+    const database = await openDatabase({ kind: "pglite-memory" });
+    await migrateDatabase(database);
+    return database;
+  }
+  if (!options.isolated) {
+    const database = await openDatabase({ kind: "postgres", url, poolSize: 10 });
+    await migrateDatabase(database);
+    return database;
+  }
+  const name = `gatehouse_iso_${randomUUID().replaceAll("-", "").slice(0, 16)}`;
+  const admin = postgres(url, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  const isolatedUrl = new URL(url);
+  isolatedUrl.pathname = `/${name}`;
+  const database = await openDatabase({
+    kind: "postgres",
+    url: isolatedUrl.toString(),
+    poolSize: 5,
+  });
   await migrateDatabase(database);
-  return database;
+  return {
+    ...database,
+    async close() {
+      await database.close();
+      await admin.unsafe(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    },
+  };
 }
 
 export async function startInstance(options: InstanceOptions = {}): Promise<Instance> {
@@ -53,7 +87,7 @@ export async function startInstance(options: InstanceOptions = {}): Promise<Inst
     ...options.env,
   });
   const ownsDatabase = !options.database;
-  const database = options.database ?? (await openTestDatabase());
+  const database = options.database ?? (await openTestDatabase({ isolated: options.isolated }));
   const clock = createClock();
   const app = await createApp(config, {
     database,

@@ -8,6 +8,10 @@ export const AuthErrors = {
     code: "FORBIDDEN",
     message: "This account is locked; contact an administrator",
   },
+  PASSWORD_CHANGED_CONCURRENTLY: {
+    code: "CONFLICT",
+    message: "The password was changed by another request; sign in again",
+  },
   WRONG_CURRENT_PASSWORD: {
     code: "BAD_USER_INPUT",
     message: "The current password is not correct",

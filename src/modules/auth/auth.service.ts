@@ -2,11 +2,11 @@
  * Platform-user authentication: sign-up, log-in, refresh, log-out, password change.
  * Returns sessions and tokens; how they reach the client (body, cookies) is the resolver's job.
  */
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { Database } from "../../db/connection";
 import { isUniqueViolation } from "../../db/errors";
 import { users, type SessionRow, type UserRow } from "../../db/schema/index";
-import { AppError, invalidInput, type FieldProblem } from "../../errors";
+import { AppError, invalidInput, type ErrorSpec, type FieldProblem } from "../../errors";
 import {
   PLATFORM_AUDIENCE,
   type AccessTokens,
@@ -121,58 +121,63 @@ export function createAuthService(deps: {
       if (invalid.length > 0) throw invalidInput(invalid);
 
       const limitKey = logInKey(meta.ipAddress, input.email);
-      await rateLimits.assertLogInAllowed(limitKey);
+      await rateLimits.consumeLogInAttempt(limitKey);
       const user = await deps.users.findByEmail(input.email);
       // Unknown emails are verified against a dummy hash: both failures cost the same time.
       const ok = await passwords.verify(user?.passwordHash ?? null, input.password);
-
-      if (!ok || !user) {
-        await rateLimits.recordLogInFailure(limitKey);
+      const failed = async (reason: string, spec: ErrorSpec = AuthErrors.INVALID_CREDENTIALS) => {
         await audit.record({
           action: AuditActions.USER_LOGIN_FAILED,
           actorUserId: user?.id ?? null,
           targetId: user?.id ?? null,
-          metadata: { email: input.email.slice(0, 254), reason: "invalid_credentials" },
+          metadata: { email: input.email.slice(0, 254), reason },
           meta,
         });
-        throw new AppError(AuthErrors.INVALID_CREDENTIALS);
-      }
-      if (user.lockedAt) {
-        await audit.record({
-          action: AuditActions.USER_LOGIN_FAILED,
-          actorUserId: user.id,
-          targetId: user.id,
-          metadata: { reason: "locked" },
-          meta,
-        });
-        throw new AppError(AuthErrors.ACCOUNT_LOCKED);
-      }
-      await rateLimits.resetLogIn(limitKey);
+        return new AppError(spec);
+      };
+      if (!ok || !user) throw await failed("invalid_credentials");
+      if (user.lockedAt) throw await failed("locked", AuthErrors.ACCOUNT_LOCKED);
 
-      let current = user;
-      if (passwords.needsRehash(user.passwordHash)) {
-        const passwordHash = await passwords.hash(input.password);
-        const [rehashed] = await db
-          .update(users)
-          .set({ passwordHash, updatedAt: now() })
+      // Hashing is slow: done before the transaction, which then only writes.
+      const verifiedHash = user.passwordHash;
+      const rehash = passwords.needsRehash(verifiedHash)
+        ? await passwords.hash(input.password)
+        : null;
+      const outcome = await db.transaction(async (tx) => {
+        // The password may have changed (or the account been locked) while we hashed: the row
+        // lock orders this log-in against a concurrent changePassword, which then ends it.
+        const [current] = await tx
+          .select({ passwordHash: users.passwordHash, lockedAt: users.lockedAt })
+          .from(users)
           .where(eq(users.id, user.id))
-          .returning();
-        current = rehashed ?? user;
-      }
-      const started = await db.transaction(async (tx) => {
-        const s = await sessions.start(current.id, meta, tx);
+          .for("update");
+        if (!current || current.passwordHash !== verifiedHash) return null;
+        if (current.lockedAt) return "locked" as const;
+        let row = user;
+        if (rehash) {
+          const [rehashed] = await tx
+            .update(users)
+            .set({ passwordHash: rehash, updatedAt: now() })
+            .where(eq(users.id, user.id))
+            .returning();
+          row = rehashed ?? user;
+        }
+        const started = await sessions.start(user.id, meta, tx);
         await audit.record(
           {
             action: AuditActions.USER_LOGIN_SUCCEEDED,
-            actorUserId: current.id,
-            targetId: s.session.id,
+            actorUserId: user.id,
+            targetId: started.session.id,
             meta,
           },
           tx,
         );
-        return s;
+        return { user: row, started };
       });
-      return complete(current, started.session, started.refreshToken);
+      if (outcome === null) throw await failed("password_changed");
+      if (outcome === "locked") throw await failed("locked", AuthErrors.ACCOUNT_LOCKED);
+      await rateLimits.resetLogIn(limitKey);
+      return complete(outcome.user, outcome.started.session, outcome.started.refreshToken);
     },
 
     async refresh(refreshToken, meta) {
@@ -212,19 +217,22 @@ export function createAuthService(deps: {
       ].filter((p): p is FieldProblem => p !== null);
       if (problems.length > 0) throw invalidInput(problems);
       const limitKey = logInKey(meta.ipAddress, viewer.user.email);
-      await rateLimits.assertLogInAllowed(limitKey);
-      if (!(await passwords.verify(viewer.user.passwordHash, input.currentPassword))) {
-        await rateLimits.recordLogInFailure(limitKey);
+      await rateLimits.consumeLogInAttempt(limitKey);
+      const verifiedHash = viewer.user.passwordHash;
+      if (!(await passwords.verify(verifiedHash, input.currentPassword))) {
         throw new AppError(AuthErrors.WRONG_CURRENT_PASSWORD, {
           fields: [{ field: "currentPassword", message: "is not correct" }],
         });
       }
       const passwordHash = await passwords.hash(input.newPassword);
       await db.transaction(async (tx) => {
-        await tx
+        // Only over the hash we verified: two concurrent changes cannot both win.
+        const [updated] = await tx
           .update(users)
           .set({ passwordHash, updatedAt: now() })
-          .where(eq(users.id, viewer.user.id));
+          .where(and(eq(users.id, viewer.user.id), eq(users.passwordHash, verifiedHash)))
+          .returning({ id: users.id });
+        if (!updated) throw new AppError(AuthErrors.PASSWORD_CHANGED_CONCURRENTLY);
         const ended = await sessions.revokeAllForUser(viewer.user.id, "password_changed", {
           exceptSessionId: viewer.session.id,
           executor: tx,
@@ -240,6 +248,7 @@ export function createAuthService(deps: {
           tx,
         );
       });
+      await rateLimits.resetLogIn(limitKey);
     },
   };
 }

@@ -1,4 +1,4 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Database } from "../../db/connection";
 import { sessions, users, type SessionRow, type UserRow } from "../../db/schema/index";
 import { invalidInput, type FieldProblem } from "../../errors";
@@ -53,7 +53,13 @@ export function createUsersService(deps: {
         .from(sessions)
         .innerJoin(users, eq(users.id, sessions.userId))
         .where(
-          and(eq(sessions.id, sessionId), eq(sessions.userId, userId), liveSessionCondition(now())),
+          and(
+            eq(sessions.id, sessionId),
+            eq(sessions.userId, userId),
+            liveSessionCondition(now()),
+            // A locked account's access tokens stop working at once, not when they expire.
+            isNull(users.lockedAt),
+          ),
         );
       return row ?? null;
     },

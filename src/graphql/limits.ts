@@ -1,0 +1,89 @@
+/**
+ * Operation limits: a query's estimated cost (graphql-query-complexity; list fields count once
+ * per requested item) and the number of root fields in a mutation (each may hash a password).
+ * Without them, one request of a thousand aliases does a thousand requests' work.
+ */
+import type { ApolloServerPlugin } from "@apollo/server";
+import { GraphQLError, Kind, type SelectionSetNode } from "graphql";
+import { createRequire } from "node:module";
+import type * as QueryComplexity from "graphql-query-complexity";
+import { DEFAULT_PAGE_SIZE } from "../pagination";
+
+// Loaded through require so it shares graphql's CommonJS build with the schema graphql-shield
+// wraps; the ESM build would bring graphql's ESM build, whose realm check refuses those types.
+const { getComplexity, simpleEstimator } = createRequire(import.meta.url)(
+  "graphql-query-complexity",
+) as typeof QueryComplexity;
+type ComplexityEstimator = QueryComplexity.ComplexityEstimator;
+
+export interface OperationLimits {
+  maxComplexity: number;
+  maxMutationFields: number;
+}
+
+export const DEFAULT_OPERATION_LIMITS: OperationLimits = {
+  maxComplexity: 5_000,
+  maxMutationFields: 10,
+};
+
+/** A connection's children are paid for once per item it may return. */
+const connectionEstimator: ComplexityEstimator = ({ args, childComplexity }) => {
+  if (!("first" in args) && !("after" in args)) return undefined;
+  const first = typeof args.first === "number" ? args.first : DEFAULT_PAGE_SIZE;
+  return 1 + Math.max(first, 1) * childComplexity;
+};
+
+function rootFieldCount(selectionSet: SelectionSetNode): number {
+  let count = 0;
+  for (const selection of selectionSet.selections) {
+    if (selection.kind === Kind.FIELD) count += selection.name.value === "__typename" ? 0 : 1;
+    else if (selection.kind === Kind.INLINE_FRAGMENT)
+      count += rootFieldCount(selection.selectionSet);
+  }
+  return count;
+}
+
+function tooBig(message: string): GraphQLError {
+  return new GraphQLError(message, {
+    extensions: { code: "BAD_USER_INPUT", http: { status: 400 } },
+  });
+}
+
+export function operationLimitsPlugin<T extends object>(
+  limits: OperationLimits = DEFAULT_OPERATION_LIMITS,
+): ApolloServerPlugin<T> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ schema, document, request, operation }) {
+          if (operation?.operation === "mutation") {
+            const fields = rootFieldCount(operation.selectionSet);
+            if (fields > limits.maxMutationFields) {
+              throw tooBig(
+                `A request may run at most ${limits.maxMutationFields} mutations (it has ${fields})`,
+              );
+            }
+          }
+          let complexity: number;
+          try {
+            complexity = getComplexity({
+              schema,
+              query: document,
+              variables: request.variables ?? {},
+              operationName: request.operationName ?? undefined,
+              estimators: [connectionEstimator, simpleEstimator({ defaultComplexity: 1 })],
+            });
+          } catch {
+            // Variables that do not coerce: execution refuses them next, with BAD_USER_INPUT.
+            return;
+          }
+          if (complexity > limits.maxComplexity) {
+            throw tooBig(
+              `The operation is too large (cost ${complexity}, limit ${limits.maxComplexity})`,
+            );
+          }
+        },
+      };
+    },
+  };
+}
