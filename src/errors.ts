@@ -52,8 +52,6 @@ export function invalidInput(fields: FieldProblem[], message = "The input is not
 /** Errors every module may throw. Feature modules declare their own next to their code. */
 export const CommonErrors = {
   UNAUTHENTICATED: { code: "UNAUTHENTICATED", message: "You must be signed in" },
-  FORBIDDEN: { code: "FORBIDDEN", message: "You are not allowed to do this" },
-  NOT_FOUND: { code: "NOT_FOUND", message: "Not found" },
   BUSY: {
     code: "SERVICE_UNAVAILABLE",
     message: "The server is busy; retry in a moment",

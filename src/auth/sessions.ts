@@ -85,7 +85,6 @@ export interface SessionService {
   /** Records use of a session for `lastUsedAt`, at most once a minute per session. */
   touch(session: SessionRow): Promise<void>;
   listLiveForUser(userId: string, page: PageRequest): Promise<Page<SessionRow>>;
-  findLiveForUser(userId: string, sessionId: string): Promise<SessionRow | null>;
   /** Deletes sessions that ended more than a day ago, and their tokens. */
   pruneEnded(): Promise<number>;
 }
@@ -302,14 +301,6 @@ export function createSessionService(deps: {
         db.select({ n: count() }).from(sessions).where(scope),
       ]);
       return toPage(rows, page, total?.n ?? 0);
-    },
-
-    async findLiveForUser(userId, sessionId) {
-      const [row] = await db
-        .select()
-        .from(sessions)
-        .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId), live(now())));
-      return row ?? null;
     },
 
     async pruneEnded() {
