@@ -13,6 +13,7 @@ import type { DatabaseHandle } from "./db/connection";
 import { GRAPHQL_PATH } from "./auth/cookies";
 import { createContextFactory, type Context } from "./graphql/context";
 import { errorLoggingPlugin, formatError } from "./graphql/errors";
+import { trackInFlight } from "./graphql/in-flight";
 import { operationLimitsPlugin } from "./graphql/limits";
 import { buildGatehouseSchema } from "./graphql/schema";
 import { restRoutes } from "./http/rest";
@@ -29,8 +30,8 @@ export interface AppDeps {
 export interface App {
   handler: Express;
   services: Services;
-  /** Stops Apollo (in-flight operations finish first). */
-  stop(): Promise<void>;
+  /** Waits for running operations (up to `timeoutMs`), then stops Apollo. */
+  stop(timeoutMs?: number): Promise<void>;
 }
 
 function trustProxySetting(value: string): boolean | number | string {
@@ -44,6 +45,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const { database, logger } = deps;
   const services = createServices(config, database.db, deps.now);
 
+  const inFlight = trackInFlight();
   const apollo = new ApolloServer<Context>({
     schema: await buildGatehouseSchema(),
     formatError,
@@ -51,7 +53,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     // Refuses simple (form or GET) requests that a browser would send cross-site without a preflight.
     csrfPrevention: true,
     introspection: !config.isProduction,
-    plugins: [errorLoggingPlugin(logger), operationLimitsPlugin()],
+    plugins: [errorLoggingPlugin(logger), operationLimitsPlugin(), inFlight.plugin],
     // main.ts owns shutdown (drain HTTP, then Apollo, then the database); Apollo's own signal
     // handlers would race it and re-raise the signal mid-drain.
     stopOnTerminationSignals: false,
@@ -99,5 +101,13 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   };
   app.use(onError);
 
-  return { handler: app, services, stop: () => apollo.stop() };
+  return {
+    handler: app,
+    services,
+    async stop(timeoutMs = 10_000) {
+      const left = await inFlight.drained(timeoutMs);
+      if (left > 0) logger.warn({ operations: left }, "Stopping with operations still running");
+      await apollo.stop();
+    },
+  };
 }

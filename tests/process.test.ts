@@ -63,9 +63,11 @@ describe("the server process", () => {
       }
       expect(await stopped).toBe(0);
       await expect(fetch(`${a.url}/healthz`)).rejects.toThrow();
+
+      expect(await stopServerProcess(b)).toBe(0);
     } finally {
       a.child.kill("SIGKILL");
-      expect(await stopServerProcess(b)).toBe(0);
+      b.child.kill("SIGKILL");
     }
   }, 120_000);
 });
