@@ -1,7 +1,7 @@
 /** Process entry: config, database, migrations, server, graceful shutdown. */
 import http from "node:http";
 import { createApp } from "./app";
-import { ConfigError, loadConfig, type Config } from "./config";
+import { loadConfigOrExit } from "./config";
 import { openDatabase } from "./db/connection";
 import { migrateDatabase } from "./db/migrate";
 import { createLogger } from "./logger";
@@ -9,20 +9,8 @@ import { createLogger } from "./logger";
 const SHUTDOWN_GRACE_MS = 10_000;
 const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
 
-function readConfig(): Config {
-  try {
-    return loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(1);
-    }
-    throw error;
-  }
-}
-
 async function main(): Promise<void> {
-  const config = readConfig();
+  const config = loadConfigOrExit();
   const logger = createLogger(config.logLevel);
   if (!config.isProduction && config.secret.startsWith("gatehouse-development")) {
     logger.warn(

@@ -25,14 +25,19 @@ export interface Services {
 /** Clock skew allowed between nodes when deciding that a retired key can stop verifying. */
 const KEY_RETIREMENT_MARGIN_SECONDS = 300;
 
-export function createServices(config: Config, db: Database, now?: () => Date): Services {
-  const keyRing = createKeyRing({
+/** The key ring as the config describes it; `npm run keys:rotate` builds the same one. */
+export function createConfiguredKeyRing(config: Config, db: Database, now?: () => Date): KeyRing {
+  return createKeyRing({
     db,
     sealer: createSealer(config.secret, "signing-keys"),
     algorithm: config.tokens.algorithm,
     retiringWindowSeconds: config.tokens.accessTtlSeconds + KEY_RETIREMENT_MARGIN_SECONDS,
     now,
   });
+}
+
+export function createServices(config: Config, db: Database, now?: () => Date): Services {
+  const keyRing = createConfiguredKeyRing(config, db, now);
   const accessTokens = createAccessTokens({
     keyRing,
     issuer: config.tokens.issuer,

@@ -1,16 +1,10 @@
 /** True when `error` (or its cause, as Drizzle wraps driver errors) is a unique violation. */
 export function isUniqueViolation(error: unknown, constraint?: string): boolean {
-  for (
-    let e: unknown = error;
-    e instanceof Error || isRecord(e);
-    e = (e as { cause?: unknown }).cause
-  ) {
-    const record = e as { code?: unknown; constraint?: unknown; constraint_name?: unknown };
-    if (record.code === "23505") {
-      const name = record.constraint ?? record.constraint_name;
+  for (let e: unknown = error; isRecord(e); e = e.cause) {
+    if (e.code === "23505") {
+      const name = e.constraint ?? e.constraint_name;
       return constraint === undefined || name === constraint;
     }
-    if (!(e as { cause?: unknown }).cause) break;
   }
   return false;
 }
