@@ -18,6 +18,7 @@ import { operationLimitsPlugin } from "./graphql/limits";
 import { buildGatehouseSchema } from "./graphql/schema";
 import { restRoutes } from "./http/rest";
 import type { Logger } from "./logger";
+import { createLogMailer, type Mailer } from "./mail/mailer";
 import { createServices, type Services } from "./services";
 
 export interface AppDeps {
@@ -25,6 +26,8 @@ export interface AppDeps {
   logger: Logger;
   /** A clock for tests; the system clock otherwise. */
   now?: () => Date;
+  /** Where mail goes; the log transport (messages printed to `logger`) when omitted. */
+  mailer?: Mailer;
 }
 
 export interface App {
@@ -43,7 +46,8 @@ function trustProxySetting(value: string): boolean | number | string {
 
 export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const { database, logger } = deps;
-  const services = createServices(config, database.db, deps.now);
+  const mailer = deps.mailer ?? createLogMailer(logger, config.mail.from);
+  const services = createServices(config, database.db, { mailer, now: deps.now });
 
   const inFlight = trackInFlight();
   const apollo = new ApolloServer<Context>({
@@ -78,7 +82,9 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     }),
     cookieParser(),
     express.json({ limit: config.http.bodyLimit }),
-    expressMiddleware(apollo, { context: createContextFactory(config, services, logger) }),
+    expressMiddleware(apollo, {
+      context: createContextFactory(config, services, database.db, logger),
+    }),
   );
 
   app.use((_req, res) => {

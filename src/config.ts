@@ -86,6 +86,9 @@ const envSchema = z.object({
   LOGIN_RATE_LIMIT_POINTS: int(10, 1, 1_000_000),
   LOGIN_RATE_LIMIT_WINDOW: duration("15m"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  APP_URL: z.url().optional(),
+  MAIL_FROM: z.string().default("Gatehouse <no-reply@localhost>"),
+  INVITATION_TTL: duration("7d"),
 });
 
 export interface Config {
@@ -120,6 +123,12 @@ export interface Config {
     queueLimit: number;
   };
   rateLimits: { logInPoints: number; logInWindowSeconds: number };
+  mail: {
+    from: string;
+    /** Where links in emails point: the operator's own app, which passes tokens back to us. */
+    appUrl: string;
+  };
+  invitations: { ttlSeconds: number };
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 }
 
@@ -209,6 +218,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       logInPoints: e.LOGIN_RATE_LIMIT_POINTS,
       logInWindowSeconds: e.LOGIN_RATE_LIMIT_WINDOW,
     },
+    mail: { from: e.MAIL_FROM, appUrl: (e.APP_URL ?? publicUrl).replace(/\/$/, "") },
+    invitations: { ttlSeconds: e.INVITATION_TTL },
     logLevel: e.LOG_LEVEL,
   };
 }

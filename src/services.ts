@@ -10,6 +10,16 @@ import { createSessionService, type SessionService } from "./auth/sessions";
 import { createAuditService, type AuditService } from "./modules/audit/audit.service";
 import { createAuthService, type AuthService } from "./modules/auth/auth.service";
 import { createUsersService, type UsersService } from "./modules/users/users.service";
+import {
+  createInvitationsService,
+  type InvitationsService,
+} from "./modules/invitations/invitations.service";
+import {
+  createOrganizationsService,
+  type OrganizationsService,
+} from "./modules/organizations/organizations.service";
+import { createProjectsService, type ProjectsService } from "./modules/projects/projects.service";
+import type { Mailer } from "./mail/mailer";
 
 export interface Services {
   keyRing: KeyRing;
@@ -20,6 +30,12 @@ export interface Services {
   sessions: SessionService;
   users: UsersService;
   auth: AuthService;
+  organizations: OrganizationsService;
+  invitations: InvitationsService;
+  projects: ProjectsService;
+  mailer: Mailer;
+  /** The clock every service reads (a test clock in tests). */
+  clock: () => Date;
 }
 
 /** Clock skew allowed between nodes when deciding that a retired key can stop verifying. */
@@ -36,7 +52,12 @@ export function createConfiguredKeyRing(config: Config, db: Database, now?: () =
   });
 }
 
-export function createServices(config: Config, db: Database, now?: () => Date): Services {
+export function createServices(
+  config: Config,
+  db: Database,
+  deps: { mailer: Mailer; now?: () => Date },
+): Services {
+  const { mailer, now } = deps;
   const keyRing = createConfiguredKeyRing(config, db, now);
   const accessTokens = createAccessTokens({
     keyRing,
@@ -49,7 +70,7 @@ export function createServices(config: Config, db: Database, now?: () => Date): 
     logInPoints: config.rateLimits.logInPoints,
     logInWindowSeconds: config.rateLimits.logInWindowSeconds,
   });
-  const audit = createAuditService(db);
+  const audit = createAuditService(db, now);
   const sessions = createSessionService({
     db,
     audit,
@@ -71,5 +92,29 @@ export function createServices(config: Config, db: Database, now?: () => Date): 
     rateLimits,
     now,
   });
-  return { keyRing, accessTokens, passwords, rateLimits, audit, sessions, users, auth };
+  const organizations = createOrganizationsService({ db, audit, users, now });
+  const invitations = createInvitationsService({
+    db,
+    audit,
+    mailer,
+    appUrl: config.mail.appUrl,
+    ttlSeconds: config.invitations.ttlSeconds,
+    now,
+  });
+  const projects = createProjectsService({ db, audit, now });
+  return {
+    keyRing,
+    accessTokens,
+    passwords,
+    rateLimits,
+    audit,
+    sessions,
+    users,
+    auth,
+    organizations,
+    invitations,
+    projects,
+    mailer,
+    clock: now ?? (() => new Date()),
+  };
 }

@@ -11,15 +11,43 @@ export const EMAIL_MAX_LENGTH = 254;
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
 const E164 = /^\+[1-9]\d{1,14}$/;
 
-export function checkFullName(field: string, value: string): FieldProblem | null {
+export const NAME_MAX_LENGTH = 100;
+export const DESCRIPTION_MAX_LENGTH = 1000;
+export const SLUG_PATTERN = /^[a-z0-9-]{3,48}$/;
+
+/** A display name: trimmed, not empty, at most `max` characters, no control characters. */
+export function checkName(
+  field: string,
+  value: string,
+  max = NAME_MAX_LENGTH,
+): FieldProblem | null {
   const trimmed = value.trim();
   if (trimmed.length === 0) return { field, message: "must not be empty" };
-  if (codePointLength(trimmed) > FULL_NAME_MAX_LENGTH) {
-    return { field, message: `must be at most ${FULL_NAME_MAX_LENGTH} characters` };
-  }
+  if (codePointLength(trimmed) > max)
+    return { field, message: `must be at most ${max} characters` };
   if (CONTROL_CHARACTERS.test(trimmed))
     return { field, message: "must not contain control characters" };
   return null;
+}
+
+export function checkFullName(field: string, value: string): FieldProblem | null {
+  return checkName(field, value, FULL_NAME_MAX_LENGTH);
+}
+
+/** Free text such as a description: newlines are fine, other control characters are not. */
+export function checkDescription(field: string, value: string): FieldProblem | null {
+  if (codePointLength(value) > DESCRIPTION_MAX_LENGTH) {
+    return { field, message: `must be at most ${DESCRIPTION_MAX_LENGTH} characters` };
+  }
+  if (CONTROL_CHARACTERS.test(value.replace(/[\n\r\t]/g, "")))
+    return { field, message: "must not contain control characters other than line breaks" };
+  return null;
+}
+
+export function checkSlug(field: string, value: string): FieldProblem | null {
+  return SLUG_PATTERN.test(value)
+    ? null
+    : { field, message: "must be 3 to 48 characters: lowercase letters, digits and hyphens" };
 }
 
 export function checkEmail(field: string, value: string): FieldProblem | null {

@@ -1,4 +1,4 @@
-import { Field, ObjectType } from "type-graphql";
+import { Field, Int, ObjectType, type ClassType } from "type-graphql";
 import { encodeCursor, type Page } from "../pagination";
 
 @ObjectType({ description: "Relay page information" })
@@ -18,4 +18,33 @@ export function toConnection<T extends { createdAt: Date; id: string }>(page: Pa
     pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null },
     totalCount: page.totalCount,
   };
+}
+
+/** A Relay edge type: `class FooEdge extends EdgeType(Foo) {}` under `@ObjectType()`. */
+export function EdgeType<TNode extends object>(node: ClassType<TNode>) {
+  @ObjectType()
+  abstract class Edge {
+    @Field(() => String, { description: "Opaque; pass as `after` to read on from here" })
+    cursor!: string;
+
+    @Field(() => node)
+    node!: TNode;
+  }
+  return Edge;
+}
+
+/** A Relay connection type over an edge type, with the total across all pages. */
+export function ConnectionType<TEdge extends object>(edge: ClassType<TEdge>) {
+  @ObjectType()
+  abstract class Connection {
+    @Field(() => [edge])
+    edges!: TEdge[];
+
+    @Field(() => PageInfo)
+    pageInfo!: PageInfo;
+
+    @Field(() => Int, { description: "How many items the list holds across every page" })
+    totalCount!: number;
+  }
+  return Connection;
 }

@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import type { Request, Response } from "express";
 import { GraphQLError } from "graphql";
 import type { Config } from "../config";
+import type { Executor } from "../db/connection";
 import { PLATFORM_AUDIENCE } from "../auth/access-tokens";
 import {
   clearSessionCookies,
@@ -20,12 +21,15 @@ import type { RequestMeta } from "../modules/audit/audit.service";
 import type { AuthResult } from "../modules/auth/auth.service";
 import type { PlatformViewer } from "../modules/users/users.service";
 import type { Services } from "../services";
+import { createLoaders, type Loaders } from "./loaders";
 
 export interface Context {
   requestId: string;
   meta: RequestMeta;
   viewer: PlatformViewer | null;
   services: Services;
+  /** This request's DataLoaders, for its viewer. */
+  loaders: Loaders;
   logger: Logger;
   /** The refresh token in the cookie, for refresh and log-out without an explicit token. */
   refreshCookie: string | null;
@@ -36,7 +40,12 @@ export interface Context {
 const REQUEST_ID = /^[\w.-]{1,64}$/;
 const USER_AGENT_MAX = 512;
 
-export function createContextFactory(config: Config, services: Services, logger: Logger) {
+export function createContextFactory(
+  config: Config,
+  services: Services,
+  db: Executor,
+  logger: Logger,
+) {
   const names: CookieNames = cookieNames(config.cookies);
 
   return async function buildContext({
@@ -80,6 +89,7 @@ export function createContextFactory(config: Config, services: Services, logger:
       meta,
       viewer,
       services,
+      loaders: createLoaders(db, viewer?.user.id ?? null),
       logger: logger.child({ requestId }),
       refreshCookie: readRefreshCookie(req, names),
       setSessionCookies(result) {

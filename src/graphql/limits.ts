@@ -22,7 +22,7 @@ export interface OperationLimits {
 }
 
 export const DEFAULT_OPERATION_LIMITS: OperationLimits = {
-  maxComplexity: 5_000,
+  maxComplexity: 100_000,
   maxMutationFields: 10,
 };
 

@@ -1,6 +1,16 @@
 /** Shield rules every module shares. Feature rules live in <feature>.rules.ts beside the feature. */
 import { GraphQLError } from "graphql";
 import { rule } from "graphql-shield";
+import {
+  activeOrganizationRole,
+  hasOrganizationPermission,
+  projectPermissions,
+  type OrganizationPermission,
+  type ProjectPermission,
+} from "../auth/permissions";
+import { AppError, type ErrorSpec } from "../errors";
+import { OrganizationErrors } from "../modules/organizations/organizations.errors";
+import { ProjectErrors } from "../modules/projects/projects.errors";
 import type { Context } from "./context";
 
 export const UNAUTHENTICATED_ERROR = () =>
@@ -12,3 +22,71 @@ export const FORBIDDEN_ERROR = () =>
 export const isPlatformUser = rule({ cache: "contextual" })((_parent, _args, ctx: Context) =>
   ctx.viewer ? true : UNAUTHENTICATED_ERROR(),
 );
+
+type IdOf<Parent, Args> = (
+  parent: Parent,
+  args: Args,
+  ctx: Context,
+) => string | null | undefined | Promise<string | null | undefined>;
+
+/**
+ * Whether the viewer's active organization role grants `permission` (from the one matrix).
+ * Someone with no active membership learns nothing: the answer is NOT_FOUND, exactly as for an
+ * id that does not exist. A member without the permission gets FORBIDDEN.
+ */
+export async function checkOrganizationPermission(
+  ctx: Context,
+  organizationId: string | null | undefined,
+  permission: OrganizationPermission,
+  notFound: ErrorSpec = OrganizationErrors.NOT_FOUND,
+): Promise<true | Error> {
+  if (!ctx.viewer) return UNAUTHENTICATED_ERROR();
+  const membership = organizationId
+    ? await ctx.loaders.organizations.viewerMembership.load(organizationId)
+    : null;
+  const role = activeOrganizationRole(membership);
+  if (role === null) return new AppError(notFound);
+  return hasOrganizationPermission(role, permission) ? true : FORBIDDEN_ERROR();
+}
+
+/** The same for projects, with the role the viewer acts with there (see effectiveProjectRole). */
+export async function checkProjectPermission(
+  ctx: Context,
+  projectId: string | null | undefined,
+  permission: ProjectPermission,
+): Promise<true | Error> {
+  if (!ctx.viewer) return UNAUTHENTICATED_ERROR();
+  const access = projectId ? await ctx.loaders.projects.access.load(projectId) : null;
+  const granted = access
+    ? projectPermissions(access.organizationMembership, access.projectMembership)
+    : [];
+  if (granted.length === 0) return new AppError(ProjectErrors.NOT_FOUND);
+  return granted.includes(permission) ? true : FORBIDDEN_ERROR();
+}
+
+/** A shield rule over checkOrganizationPermission, for the organization `organizationIdOf` names. */
+export function organizationRule<Parent = unknown, Args = Record<string, unknown>>(
+  permission: OrganizationPermission | ((args: Args, ctx: Context) => OrganizationPermission),
+  organizationIdOf: IdOf<Parent, Args>,
+  notFound: ErrorSpec = OrganizationErrors.NOT_FOUND,
+) {
+  return rule({ cache: "no_cache" })(async (parent: Parent, args: Args, ctx: Context) => {
+    const needed = typeof permission === "function" ? permission(args, ctx) : permission;
+    return checkOrganizationPermission(
+      ctx,
+      await organizationIdOf(parent, args, ctx),
+      needed,
+      notFound,
+    );
+  });
+}
+
+/** A shield rule over checkProjectPermission. */
+export function projectRule<Parent = unknown, Args = Record<string, unknown>>(
+  permission: ProjectPermission,
+  projectIdOf: IdOf<Parent, Args>,
+) {
+  return rule({ cache: "no_cache" })(async (parent: Parent, args: Args, ctx: Context) =>
+    checkProjectPermission(ctx, await projectIdOf(parent, args, ctx), permission),
+  );
+}

@@ -6,17 +6,63 @@ import "reflect-metadata";
 import type { GraphQLSchema } from "graphql";
 import { applyMiddleware } from "graphql-middleware";
 import { deny, shield, type IRules } from "graphql-shield";
-import { buildSchema } from "type-graphql";
+import { buildSchema, type MiddlewareFn } from "type-graphql";
+import { AuditResolver } from "../modules/audit/audit.resolver";
+import { auditRules } from "../modules/audit/audit.rules";
 import { AuthResolver } from "../modules/auth/auth.resolver";
 import { authRules } from "../modules/auth/auth.rules";
+import {
+  InvitationsResolver,
+  OrganizationInvitationsResolver,
+} from "../modules/invitations/invitations.resolver";
+import { invitationsRules } from "../modules/invitations/invitations.rules";
+import {
+  OrganizationMemberResolver,
+  OrganizationsResolver,
+  UserOrganizationsResolver,
+} from "../modules/organizations/organizations.resolver";
+import { organizationsRules } from "../modules/organizations/organizations.rules";
+import {
+  OrganizationProjectsResolver,
+  ProjectMemberResolver,
+  ProjectsResolver,
+} from "../modules/projects/projects.resolver";
+import { projectsRules } from "../modules/projects/projects.rules";
 import { SessionsResolver } from "../modules/sessions/sessions.resolver";
 import { sessionsRules } from "../modules/sessions/sessions.rules";
 import { UsersResolver } from "../modules/users/users.resolver";
 import { usersRules } from "../modules/users/users.rules";
+import type { Context } from "./context";
 import { FORBIDDEN_ERROR } from "./rules";
 import { DateTimeScalar } from "./scalars";
 
-const resolvers = [AuthResolver, UsersResolver, SessionsResolver] as const;
+const resolvers = [
+  AuthResolver,
+  UsersResolver,
+  SessionsResolver,
+  OrganizationsResolver,
+  OrganizationMemberResolver,
+  UserOrganizationsResolver,
+  InvitationsResolver,
+  OrganizationInvitationsResolver,
+  ProjectsResolver,
+  ProjectMemberResolver,
+  OrganizationProjectsResolver,
+  AuditResolver,
+] as const;
+
+/**
+ * After each mutation the request's loaders forget what they cached, so the mutation's result
+ * fields, later mutations and their shield rules read the state it left, not the one before.
+ */
+const clearLoadersAfterMutations: MiddlewareFn<Context> = async ({ context, info }, next) => {
+  if (info.parentType.name !== "Mutation") return next();
+  try {
+    return await next();
+  } finally {
+    context.loaders.clearAll();
+  }
+};
 
 type RuleMap = Record<string, Record<string, unknown> | unknown>;
 
@@ -54,13 +100,22 @@ export function createPermissions(rules: IRules) {
   });
 }
 
-export const gatehouseRules = mergeRules(authRules, usersRules, sessionsRules);
+export const gatehouseRules = mergeRules(
+  authRules,
+  usersRules,
+  sessionsRules,
+  organizationsRules,
+  invitationsRules,
+  projectsRules,
+  auditRules,
+);
 
 /** The schema without authorization: what is printed to schema/schema.graphql. */
 export function buildBareSchema(): Promise<GraphQLSchema> {
   return buildSchema({
     resolvers: [...resolvers],
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
+    globalMiddlewares: [clearLoadersAfterMutations],
     validate: false,
   });
 }

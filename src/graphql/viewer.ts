@@ -7,3 +7,8 @@ export function requireViewer(ctx: Context): PlatformViewer {
   if (!ctx.viewer) throw new AppError(CommonErrors.UNAUTHENTICATED);
   return ctx.viewer;
 }
+
+/** The signed-in platform user as the actor of a change, with where the request came from. */
+export function actorOf(ctx: Context): { userId: string; meta: Context["meta"] } {
+  return { userId: requireViewer(ctx).user.id, meta: ctx.meta };
+}

@@ -13,6 +13,7 @@ import { openDatabase, type DatabaseHandle } from "../../src/db/connection";
 import { migrateDatabase } from "../../src/db/migrate";
 import { createLogger } from "../../src/logger";
 import { createClock, type TestClock } from "./clock";
+import { createOutbox, type Outbox } from "./outbox";
 import { TestClient } from "./client";
 
 export interface Instance {
@@ -21,6 +22,8 @@ export interface Instance {
   app: App;
   database: DatabaseHandle;
   clock: TestClock;
+  /** Mail the instance sent, through the real log transport. */
+  outbox: Outbox;
   client(): TestClient;
   close(): Promise<void>;
 }
@@ -31,6 +34,8 @@ export interface InstanceOptions {
   database?: DatabaseHandle;
   /** A database of its own, even on PostgreSQL (see openTestDatabase). */
   isolated?: boolean;
+  /** Called for every SQL statement of a database the instance opens itself. */
+  onQuery?: (query: string) => void;
 }
 
 /** One sealing secret for every instance and process of a run: they may share one PostgreSQL. */
@@ -44,16 +49,17 @@ export const usingPostgres = Boolean(process.env.TEST_DATABASE_URL);
  * disturb the other test files sharing the run's database, such as the signing algorithm.
  */
 export async function openTestDatabase(
-  options: { isolated?: boolean } = {},
+  options: { isolated?: boolean; onQuery?: (query: string) => void } = {},
 ): Promise<DatabaseHandle> {
   const url = process.env.TEST_DATABASE_URL;
+  const hooks = { onQuery: options.onQuery };
   if (!url) {
-    const database = await openDatabase({ kind: "pglite-memory" });
+    const database = await openDatabase({ kind: "pglite-memory" }, hooks);
     await migrateDatabase(database);
     return database;
   }
   if (!options.isolated) {
-    const database = await openDatabase({ kind: "postgres", url, poolSize: 10 });
+    const database = await openDatabase({ kind: "postgres", url, poolSize: 10 }, hooks);
     await migrateDatabase(database);
     return database;
   }
@@ -62,11 +68,10 @@ export async function openTestDatabase(
   await admin.unsafe(`create database ${name}`);
   const isolatedUrl = new URL(url);
   isolatedUrl.pathname = `/${name}`;
-  const database = await openDatabase({
-    kind: "postgres",
-    url: isolatedUrl.toString(),
-    poolSize: 5,
-  });
+  const database = await openDatabase(
+    { kind: "postgres", url: isolatedUrl.toString(), poolSize: 5 },
+    hooks,
+  );
   await migrateDatabase(database);
   return {
     ...database,
@@ -87,12 +92,16 @@ export async function startInstance(options: InstanceOptions = {}): Promise<Inst
     ...options.env,
   });
   const ownsDatabase = !options.database;
-  const database = options.database ?? (await openTestDatabase({ isolated: options.isolated }));
+  const database =
+    options.database ??
+    (await openTestDatabase({ isolated: options.isolated, onQuery: options.onQuery }));
   const clock = createClock();
+  const outbox = createOutbox();
   const app = await createApp(config, {
     database,
     logger: createLogger(process.env.TEST_LOG_LEVEL ?? "silent"),
     now: clock.now,
+    mailer: outbox.mailer,
   });
   const server = http.createServer(app.handler);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -104,6 +113,7 @@ export async function startInstance(options: InstanceOptions = {}): Promise<Inst
     app,
     database,
     clock,
+    outbox,
     client: () => new TestClient(url),
     async close() {
       server.closeAllConnections();

@@ -6,7 +6,8 @@ export const auditEvents = pgTable(
   "audit_events",
   {
     id: uuid().primaryKey().defaultRandom(),
-    at: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    // Millisecond precision, like every column a keyset cursor carries.
+    at: timestamp({ withTimezone: true, precision: 3 }).notNull().defaultNow(),
     action: text().notNull(),
     actorUserId: uuid(),
     actorEndUserId: uuid(),
@@ -21,6 +22,8 @@ export const auditEvents = pgTable(
     index("audit_events_actor_user_id_at_idx").on(t.actorUserId, t.at),
     index("audit_events_target_id_at_idx").on(t.targetId, t.at),
     index("audit_events_action_at_idx").on(t.action, t.at),
+    index("audit_events_organization_id_at_idx").on(t.organizationId, t.at, t.id),
+    index("audit_events_project_id_at_idx").on(t.projectId, t.at, t.id),
   ],
 );
 

@@ -2,3 +2,4 @@ export * from "./users";
 export * from "./sessions";
 export * from "./signing-keys";
 export * from "./audit-events";
+export * from "./tenancy";

@@ -1,5 +1,8 @@
+import { and, eq, type SQL } from "drizzle-orm";
 import type { Executor } from "../../db/connection";
-import { auditEvents } from "../../db/schema/index";
+import { keysetPage } from "../../db/keyset";
+import { auditEvents, type AuditEventRow } from "../../db/schema/index";
+import type { Page, PageRequest } from "../../pagination";
 
 /** Every action name the audit log can hold, in one place. */
 export const AuditActions = {
@@ -12,6 +15,24 @@ export const AuditActions = {
   USER_PLATFORM_ROLE_CHANGED: "user.platform_role_changed",
   SESSION_REVOKED: "session.revoked",
   SESSION_REUSE_DETECTED: "session.reuse_detected",
+  ORG_CREATED: "org.created",
+  ORG_UPDATED: "org.updated",
+  ORG_DELETED: "org.deleted",
+  ORG_MEMBER_ADDED: "org.member.added",
+  ORG_MEMBER_ROLE_CHANGED: "org.member.role_changed",
+  ORG_MEMBER_STATUS_CHANGED: "org.member.status_changed",
+  ORG_MEMBER_REMOVED: "org.member.removed",
+  ORG_OWNERSHIP_TRANSFERRED: "org.ownership_transferred",
+  ORG_INVITATION_SENT: "org.invitation.sent",
+  ORG_INVITATION_ACCEPTED: "org.invitation.accepted",
+  ORG_INVITATION_REVOKED: "org.invitation.revoked",
+  PROJECT_CREATED: "project.created",
+  PROJECT_UPDATED: "project.updated",
+  PROJECT_DELETED: "project.deleted",
+  PROJECT_MEMBER_ADDED: "project.member.added",
+  PROJECT_MEMBER_ROLE_CHANGED: "project.member.role_changed",
+  PROJECT_MEMBER_STATUS_CHANGED: "project.member.status_changed",
+  PROJECT_MEMBER_REMOVED: "project.member.removed",
 } as const;
 export type AuditAction = (typeof AuditActions)[keyof typeof AuditActions];
 
@@ -24,6 +45,8 @@ export interface RequestMeta {
 export interface AuditEventInput {
   action: AuditAction;
   actorUserId?: string | null;
+  organizationId?: string | null;
+  projectId?: string | null;
   targetId?: string | null;
   metadata?: Record<string, unknown>;
   meta?: RequestMeta;
@@ -33,12 +56,21 @@ export interface AuditService {
   /** Writes through `executor` so the event commits or rolls back with the change it records. */
   record(event: AuditEventInput, executor?: Executor): Promise<void>;
   recordMany(events: AuditEventInput[], executor?: Executor): Promise<void>;
+  /** Newest first. Exactly the events of one organization (its projects' included) or project;
+   * with neither, every event. Who may read which is decided by the caller's rules. */
+  list(
+    filter: { organizationId?: string | null; projectId?: string | null; action?: string | null },
+    page: PageRequest,
+  ): Promise<Page<AuditEventRow>>;
 }
 
-function toRow(event: AuditEventInput): typeof auditEvents.$inferInsert {
+function toRow(event: AuditEventInput, at: Date): typeof auditEvents.$inferInsert {
   return {
+    at,
     action: event.action,
     actorUserId: event.actorUserId ?? null,
+    organizationId: event.organizationId ?? null,
+    projectId: event.projectId ?? null,
     targetId: event.targetId ?? null,
     ipAddress: event.meta?.ipAddress ?? null,
     userAgent: event.meta?.userAgent ?? null,
@@ -46,13 +78,28 @@ function toRow(event: AuditEventInput): typeof auditEvents.$inferInsert {
   };
 }
 
-export function createAuditService(db: Executor): AuditService {
+export function createAuditService(db: Executor, now: () => Date = () => new Date()): AuditService {
   return {
     async record(event, executor = db) {
-      await executor.insert(auditEvents).values(toRow(event));
+      await executor.insert(auditEvents).values(toRow(event, now()));
     },
     async recordMany(events, executor = db) {
-      if (events.length > 0) await executor.insert(auditEvents).values(events.map(toRow));
+      const at = now();
+      if (events.length > 0)
+        await executor.insert(auditEvents).values(events.map((e) => toRow(e, at)));
+    },
+    async list(filter, page) {
+      const conditions: SQL[] = [];
+      if (filter.organizationId)
+        conditions.push(eq(auditEvents.organizationId, filter.organizationId));
+      if (filter.projectId) conditions.push(eq(auditEvents.projectId, filter.projectId));
+      if (filter.action) conditions.push(eq(auditEvents.action, filter.action));
+      return keysetPage<AuditEventRow>(
+        db,
+        { table: auditEvents, at: auditEvents.at, id: auditEvents.id, direction: "desc" },
+        and(...conditions),
+        page,
+      );
     },
   };
 }

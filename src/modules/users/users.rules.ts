@@ -3,7 +3,7 @@ import { FORBIDDEN_ERROR, isPlatformUser } from "../../graphql/rules";
 import type { Context } from "../../graphql/context";
 import type { User } from "./users.types";
 
-/** Fields only the user themself may read (their sessions). */
+/** Fields only the user themself may read (their sessions and memberships). */
 const isSelf = rule({ cache: "strict" })((parent: User, _args, ctx: Context) =>
   ctx.viewer?.user.id === parent.id ? true : FORBIDDEN_ERROR(),
 );
@@ -11,6 +11,6 @@ const isSelf = rule({ cache: "strict" })((parent: User, _args, ctx: Context) =>
 export const usersRules = {
   Query: { me: allow },
   Mutation: { updateProfile: isPlatformUser },
-  User: { "*": allow, sessions: isSelf },
+  User: { "*": allow, sessions: isSelf, organizations: isSelf },
   PageInfo: allow,
 };

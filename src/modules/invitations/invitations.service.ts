@@ -1,0 +1,256 @@
+/**
+ * Invitations to an organization: a single-use token mailed to an address, stored only as a
+ * SHA-256 hash, valid for a week. Re-inviting an address replaces its open invitation (and so
+ * its token); accepting needs a signed-in user with that address.
+ */
+import { and, eq, isNull, sql } from "drizzle-orm";
+import type { Database } from "../../db/connection";
+import {
+  organizationInvitations,
+  organizationMembers,
+  users,
+  type OrganizationInvitationRow,
+  type OrganizationMemberRow,
+  type UserRow,
+} from "../../db/schema/index";
+import { AppError } from "../../errors";
+import { generateOpaqueToken, hashToken } from "../../auth/secrets";
+import type { OrganizationRole } from "../../auth/permissions";
+import type { Mailer } from "../../mail/mailer";
+import { normaliseEmail } from "../../validation";
+import { AuditActions, type AuditService } from "../audit/audit.service";
+import {
+  assertMayTouch,
+  lockOrganization,
+  type Actor,
+} from "../organizations/organizations.service";
+import { InvitationErrors } from "./invitations.errors";
+
+export type InvitationStatus = "PENDING" | "ACCEPTED" | "REVOKED" | "EXPIRED";
+
+export function invitationStatus(
+  row: Pick<OrganizationInvitationRow, "acceptedAt" | "revokedAt" | "expiresAt">,
+  at: Date,
+): InvitationStatus {
+  if (row.acceptedAt) return "ACCEPTED";
+  if (row.revokedAt) return "REVOKED";
+  return row.expiresAt <= at ? "EXPIRED" : "PENDING";
+}
+
+export interface InvitationsService {
+  invite(
+    actor: Actor,
+    organizationId: string,
+    email: string,
+    role: OrganizationRole,
+  ): Promise<OrganizationInvitationRow>;
+  accept(viewer: UserRow, token: string, actor: Actor): Promise<OrganizationMemberRow>;
+  revoke(actor: Actor, id: string): Promise<void>;
+  findById(id: string): Promise<OrganizationInvitationRow | null>;
+}
+
+export function createInvitationsService(deps: {
+  db: Database;
+  audit: AuditService;
+  mailer: Mailer;
+  appUrl: string;
+  ttlSeconds: number;
+  now?: () => Date;
+}): InvitationsService {
+  const { db, audit, mailer, appUrl, ttlSeconds } = deps;
+  const now = deps.now ?? (() => new Date());
+
+  return {
+    async invite(actor, organizationId, rawEmail, role) {
+      const email = normaliseEmail(rawEmail);
+      const token = generateOpaqueToken();
+      const at = now();
+      const expiresAt = new Date(at.getTime() + ttlSeconds * 1000);
+
+      const { invitation, organizationName } = await db.transaction(async (tx) => {
+        const organization = await lockOrganization(tx, organizationId);
+        await assertMayTouch(tx, organizationId, actor.userId, null, role);
+        const [existing] = await tx
+          .select({ id: organizationMembers.id })
+          .from(organizationMembers)
+          .innerJoin(users, eq(users.id, organizationMembers.userId))
+          .where(
+            and(
+              eq(organizationMembers.organizationId, organizationId),
+              eq(sql`lower(${users.email})`, email),
+            ),
+          );
+        if (existing) throw new AppError(InvitationErrors.ALREADY_MEMBER);
+
+        // One open invitation per address: a new one replaces the token, role and expiry.
+        const [row] = await tx
+          .insert(organizationInvitations)
+          .values({
+            organizationId,
+            email,
+            role,
+            tokenHash: hashToken(token),
+            invitedByUserId: actor.userId,
+            expiresAt,
+            createdAt: at,
+          })
+          .onConflictDoUpdate({
+            target: [organizationInvitations.organizationId, organizationInvitations.email],
+            targetWhere: sql`${organizationInvitations.acceptedAt} is null and ${organizationInvitations.revokedAt} is null`,
+            set: {
+              role,
+              tokenHash: hashToken(token),
+              invitedByUserId: actor.userId,
+              expiresAt,
+            },
+          })
+          .returning();
+        if (!row) throw new Error("Invitation upsert returned nothing");
+        await audit.record(
+          {
+            action: AuditActions.ORG_INVITATION_SENT,
+            actorUserId: actor.userId,
+            organizationId,
+            targetId: row.id,
+            metadata: { email, role },
+            meta: actor.meta,
+          },
+          tx,
+        );
+        return { invitation: row, organizationName: organization.name };
+      });
+
+      // Sent after the commit: a message never announces an invitation that does not exist.
+      const link = `${appUrl}/accept-invitation?token=${encodeURIComponent(token)}`;
+      await mailer.send({
+        to: email,
+        subject: `You are invited to join ${organizationName}`,
+        text:
+          `You have been invited to join ${organizationName} as ${role.toLowerCase()}.\n\n` +
+          `Accept the invitation: ${link}\n\n` +
+          `The link works once and expires on ${expiresAt.toISOString()}. ` +
+          `If you did not expect it, ignore this message.`,
+        link,
+      });
+      return invitation;
+    },
+
+    async accept(viewer, token, actor) {
+      const tokenHash = hashToken(token);
+      return db.transaction(async (tx) => {
+        const [found] = await tx
+          .select({ organizationId: organizationInvitations.organizationId })
+          .from(organizationInvitations)
+          .where(eq(organizationInvitations.tokenHash, tokenHash));
+        if (!found) throw new AppError(InvitationErrors.NOT_FOUND);
+        // Same lock order as every membership change: the organization first, then its rows.
+        await lockOrganization(tx, found.organizationId);
+        const [invitation] = await tx
+          .select()
+          .from(organizationInvitations)
+          .where(eq(organizationInvitations.tokenHash, tokenHash))
+          .for("update");
+        if (!invitation || invitation.revokedAt) throw new AppError(InvitationErrors.NOT_FOUND);
+        if (invitation.acceptedAt) throw new AppError(InvitationErrors.USED);
+        const at = now();
+        if (invitation.expiresAt <= at) throw new AppError(InvitationErrors.EXPIRED);
+        if (normaliseEmail(viewer.email) !== invitation.email) {
+          throw new AppError(InvitationErrors.OTHER_EMAIL);
+        }
+        const [existing] = await tx
+          .select({ id: organizationMembers.id })
+          .from(organizationMembers)
+          .where(
+            and(
+              eq(organizationMembers.organizationId, invitation.organizationId),
+              eq(organizationMembers.userId, viewer.id),
+            ),
+          );
+        if (existing) throw new AppError(InvitationErrors.ALREADY_MEMBER);
+
+        const [member] = await tx
+          .insert(organizationMembers)
+          .values({
+            organizationId: invitation.organizationId,
+            userId: viewer.id,
+            role: invitation.role,
+            createdAt: at,
+            updatedAt: at,
+          })
+          .returning();
+        if (!member) throw new Error("Membership insert returned nothing");
+        await tx
+          .update(organizationInvitations)
+          .set({ acceptedAt: at, acceptedByUserId: viewer.id })
+          .where(eq(organizationInvitations.id, invitation.id));
+        await audit.recordMany(
+          [
+            {
+              action: AuditActions.ORG_INVITATION_ACCEPTED,
+              actorUserId: viewer.id,
+              organizationId: invitation.organizationId,
+              targetId: invitation.id,
+              metadata: { role: invitation.role },
+              meta: actor.meta,
+            },
+            {
+              action: AuditActions.ORG_MEMBER_ADDED,
+              actorUserId: viewer.id,
+              organizationId: invitation.organizationId,
+              targetId: viewer.id,
+              metadata: { role: invitation.role, via: "invitation", invitationId: invitation.id },
+              meta: actor.meta,
+            },
+          ],
+          tx,
+        );
+        return member;
+      });
+    },
+
+    async revoke(actor, id) {
+      await db.transaction(async (tx) => {
+        const [found] = await tx
+          .select({ organizationId: organizationInvitations.organizationId })
+          .from(organizationInvitations)
+          .where(eq(organizationInvitations.id, id));
+        if (!found) throw new AppError(InvitationErrors.NOT_FOUND);
+        await lockOrganization(tx, found.organizationId);
+        const [invitation] = await tx
+          .select()
+          .from(organizationInvitations)
+          .where(eq(organizationInvitations.id, id))
+          .for("update");
+        if (!invitation) throw new AppError(InvitationErrors.NOT_FOUND);
+        await assertMayTouch(tx, invitation.organizationId, actor.userId, null, invitation.role);
+        if (invitation.acceptedAt) throw new AppError(InvitationErrors.USED);
+        if (invitation.revokedAt) return;
+        await tx
+          .update(organizationInvitations)
+          .set({ revokedAt: now() })
+          .where(
+            and(eq(organizationInvitations.id, id), isNull(organizationInvitations.revokedAt)),
+          );
+        await audit.record(
+          {
+            action: AuditActions.ORG_INVITATION_REVOKED,
+            actorUserId: actor.userId,
+            organizationId: invitation.organizationId,
+            targetId: id,
+            metadata: { email: invitation.email, role: invitation.role },
+            meta: actor.meta,
+          },
+          tx,
+        );
+      });
+    },
+
+    async findById(id) {
+      const [row] = await db
+        .select()
+        .from(organizationInvitations)
+        .where(eq(organizationInvitations.id, id));
+      return row ?? null;
+    },
+  };
+}

@@ -1,0 +1,285 @@
+/**
+ * Projects and their members. A project belongs to one organization; its member changes lock
+ * the organization row like organization membership changes do, so a member cannot get a
+ * project role while being removed from the organization.
+ */
+import { and, eq } from "drizzle-orm";
+import type { Database, Executor } from "../../db/connection";
+import {
+  projectMembers,
+  projects,
+  type ProjectMemberRow,
+  type ProjectRow,
+} from "../../db/schema/index";
+import { AppError, invalidInput, type FieldProblem } from "../../errors";
+import type { MembershipStatus, ProjectRole } from "../../auth/permissions";
+import { checkDescription, checkName } from "../../validation";
+import { AuditActions, type AuditService } from "../audit/audit.service";
+import {
+  findMembership,
+  lockOrganization,
+  type Actor,
+} from "../organizations/organizations.service";
+import { ProjectErrors } from "./projects.errors";
+
+export interface ProjectInput {
+  name?: string | null;
+  description?: string | null;
+}
+
+export interface ProjectsService {
+  create(
+    actor: Actor,
+    organizationId: string,
+    input: { name: string; description?: string | null },
+  ): Promise<ProjectRow>;
+  update(actor: Actor, id: string, input: ProjectInput): Promise<ProjectRow>;
+  delete(actor: Actor, id: string): Promise<void>;
+  addMember(
+    actor: Actor,
+    projectId: string,
+    userId: string,
+    role: ProjectRole,
+  ): Promise<ProjectMemberRow>;
+  updateMember(
+    actor: Actor,
+    projectId: string,
+    userId: string,
+    change: { role?: ProjectRole | null; status?: MembershipStatus | null },
+  ): Promise<ProjectMemberRow>;
+  removeMember(actor: Actor, projectId: string, userId: string): Promise<void>;
+}
+
+function validateProject(input: ProjectInput): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  if (input.name != null) {
+    const problem = checkName("name", input.name);
+    if (problem) problems.push(problem);
+  }
+  if (input.description != null) {
+    const problem = checkDescription("description", input.description);
+    if (problem) problems.push(problem);
+  }
+  return problems;
+}
+
+/** An empty description clears it. */
+const descriptionValue = (value: string) => (value.trim() === "" ? null : value.trim());
+
+/** The project, with its organization locked (the order every tenancy change takes locks in). */
+async function lockProject(tx: Executor, id: string): Promise<ProjectRow> {
+  const [found] = await tx.select().from(projects).where(eq(projects.id, id));
+  if (!found) throw new AppError(ProjectErrors.NOT_FOUND);
+  await lockOrganization(tx, found.organizationId);
+  const [project] = await tx.select().from(projects).where(eq(projects.id, id)).for("update");
+  if (!project) throw new AppError(ProjectErrors.NOT_FOUND);
+  return project;
+}
+
+async function findProjectMember(tx: Executor, projectId: string, userId: string) {
+  const [row] = await tx
+    .select()
+    .from(projectMembers)
+    .where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, userId)));
+  return row ?? null;
+}
+
+export function createProjectsService(deps: {
+  db: Database;
+  audit: AuditService;
+  now?: () => Date;
+}): ProjectsService {
+  const { db, audit } = deps;
+  const now = deps.now ?? (() => new Date());
+
+  return {
+    async create(actor, organizationId, input) {
+      const problems = validateProject(input);
+      if (problems.length > 0) throw invalidInput(problems);
+      return db.transaction(async (tx) => {
+        await lockOrganization(tx, organizationId);
+        const at = now();
+        const [project] = await tx
+          .insert(projects)
+          .values({
+            organizationId,
+            name: input.name.trim(),
+            description: input.description ? descriptionValue(input.description) : null,
+            createdAt: at,
+            updatedAt: at,
+          })
+          .returning();
+        if (!project) throw new Error("Project insert returned nothing");
+        await tx.insert(projectMembers).values({
+          projectId: project.id,
+          userId: actor.userId,
+          role: "MANAGER",
+          createdAt: at,
+          updatedAt: at,
+        });
+        await audit.record(
+          {
+            action: AuditActions.PROJECT_CREATED,
+            actorUserId: actor.userId,
+            organizationId,
+            projectId: project.id,
+            targetId: project.id,
+            metadata: { name: project.name },
+            meta: actor.meta,
+          },
+          tx,
+        );
+        return project;
+      });
+    },
+
+    async update(actor, id, input) {
+      const problems = validateProject(input);
+      if (problems.length > 0) throw invalidInput(problems);
+      const changes: Partial<ProjectRow> = {};
+      if (input.name != null) changes.name = input.name.trim();
+      if (input.description !== undefined) {
+        changes.description =
+          input.description === null ? null : descriptionValue(input.description);
+      }
+      return db.transaction(async (tx) => {
+        const current = await lockProject(tx, id);
+        if (Object.keys(changes).length === 0) return current;
+        const [updated] = await tx
+          .update(projects)
+          .set({ ...changes, updatedAt: now() })
+          .where(eq(projects.id, id))
+          .returning();
+        if (!updated) throw new AppError(ProjectErrors.NOT_FOUND);
+        await audit.record(
+          {
+            action: AuditActions.PROJECT_UPDATED,
+            actorUserId: actor.userId,
+            organizationId: current.organizationId,
+            projectId: id,
+            targetId: id,
+            metadata: { fields: Object.keys(changes) },
+            meta: actor.meta,
+          },
+          tx,
+        );
+        return updated;
+      });
+    },
+
+    async delete(actor, id) {
+      await db.transaction(async (tx) => {
+        const project = await lockProject(tx, id);
+        // Members and everything else beneath the project go with it (ON DELETE CASCADE).
+        await tx.delete(projects).where(eq(projects.id, id));
+        await audit.record(
+          {
+            action: AuditActions.PROJECT_DELETED,
+            actorUserId: actor.userId,
+            organizationId: project.organizationId,
+            projectId: id,
+            targetId: id,
+            metadata: { name: project.name },
+            meta: actor.meta,
+          },
+          tx,
+        );
+      });
+    },
+
+    async addMember(actor, projectId, userId, role) {
+      return db.transaction(async (tx) => {
+        const project = await lockProject(tx, projectId);
+        const organizationMember = await findMembership(tx, project.organizationId, userId);
+        if (organizationMember?.status !== "ACTIVE") {
+          throw new AppError(ProjectErrors.NOT_IN_ORGANIZATION);
+        }
+        if (await findProjectMember(tx, projectId, userId)) {
+          throw new AppError(ProjectErrors.ALREADY_MEMBER);
+        }
+        const at = now();
+        const [member] = await tx
+          .insert(projectMembers)
+          .values({ projectId, userId, role, createdAt: at, updatedAt: at })
+          .returning();
+        if (!member) throw new Error("Project member insert returned nothing");
+        await audit.record(
+          {
+            action: AuditActions.PROJECT_MEMBER_ADDED,
+            actorUserId: actor.userId,
+            organizationId: project.organizationId,
+            projectId,
+            targetId: userId,
+            metadata: { role },
+            meta: actor.meta,
+          },
+          tx,
+        );
+        return member;
+      });
+    },
+
+    async updateMember(actor, projectId, userId, change) {
+      return db.transaction(async (tx) => {
+        const project = await lockProject(tx, projectId);
+        const member = await findProjectMember(tx, projectId, userId);
+        if (!member) throw new AppError(ProjectErrors.MEMBER_NOT_FOUND);
+        const role = change.role ?? member.role;
+        const status = change.status ?? member.status;
+        if (role === member.role && status === member.status) return member;
+        const [updated] = await tx
+          .update(projectMembers)
+          .set({ role, status, updatedAt: now() })
+          .where(eq(projectMembers.id, member.id))
+          .returning();
+        if (!updated) throw new Error("Project member vanished under lock");
+        const events = [];
+        if (role !== member.role) {
+          events.push({
+            action: AuditActions.PROJECT_MEMBER_ROLE_CHANGED,
+            metadata: { from: member.role, to: role },
+          });
+        }
+        if (status !== member.status) {
+          events.push({
+            action: AuditActions.PROJECT_MEMBER_STATUS_CHANGED,
+            metadata: { from: member.status, to: status },
+          });
+        }
+        await audit.recordMany(
+          events.map((event) => ({
+            ...event,
+            actorUserId: actor.userId,
+            organizationId: project.organizationId,
+            projectId,
+            targetId: userId,
+            meta: actor.meta,
+          })),
+          tx,
+        );
+        return updated;
+      });
+    },
+
+    async removeMember(actor, projectId, userId) {
+      await db.transaction(async (tx) => {
+        const project = await lockProject(tx, projectId);
+        const member = await findProjectMember(tx, projectId, userId);
+        if (!member) throw new AppError(ProjectErrors.MEMBER_NOT_FOUND);
+        await tx.delete(projectMembers).where(eq(projectMembers.id, member.id));
+        await audit.record(
+          {
+            action: AuditActions.PROJECT_MEMBER_REMOVED,
+            actorUserId: actor.userId,
+            organizationId: project.organizationId,
+            projectId,
+            targetId: userId,
+            metadata: { role: member.role },
+            meta: actor.meta,
+          },
+          tx,
+        );
+      });
+    },
+  };
+}
