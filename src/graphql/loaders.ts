@@ -8,18 +8,31 @@ import type { Executor } from "../db/connection";
 import { users, type UserRow } from "../db/schema/index";
 import { createOrganizationLoaders } from "../modules/organizations/organizations.loaders";
 import { createProjectLoaders } from "../modules/projects/projects.loaders";
-import { createByIdLoader } from "./page-loader";
+import { createByIdLoader, type LoadUsersOf } from "./page-loader";
 
 export function createLoaders(db: Executor, viewerId: string | null) {
+  const fetchUsers = (ids: readonly string[]) =>
+    db
+      .select()
+      .from(users)
+      .where(inArray(users.id, [...ids]));
+  const usersLoader = createByIdLoader<UserRow>(fetchUsers);
+
+  // The users of a page of memberships come with the page, in one statement per batch whatever
+  // the cache holds: a nested query's statement count then depends on its shape alone, never
+  // on which users an earlier level happened to load.
+  const loadUsersOf: LoadUsersOf = async (pages) => {
+    const ids = [...new Set([...pages.values()].flatMap((p) => p.rows.map((r) => r.userId)))];
+    if (ids.length > 0) {
+      for (const user of await fetchUsers(ids)) usersLoader.clear(user.id).prime(user.id, user);
+    }
+    return pages;
+  };
+
   const loaders = {
-    users: createByIdLoader<UserRow>((ids) =>
-      db
-        .select()
-        .from(users)
-        .where(inArray(users.id, [...ids])),
-    ),
-    organizations: createOrganizationLoaders(db, viewerId),
-    projects: createProjectLoaders(db, viewerId),
+    users: usersLoader,
+    organizations: createOrganizationLoaders(db, viewerId, loadUsersOf),
+    projects: createProjectLoaders(db, viewerId, loadUsersOf),
   };
   return {
     ...loaders,

@@ -56,3 +56,8 @@ export function createByIdLoader<Row extends { id: string }>(
     return ids.map((id) => byId.get(id) ?? null);
   });
 }
+
+/** Loads (and caches) the users of pages of memberships, returning the pages unchanged. */
+export type LoadUsersOf = <Row extends { userId: string }>(
+  pages: Map<string, Page<Row>>,
+) => Promise<Map<string, Page<Row>>>;

@@ -12,9 +12,14 @@ import {
   type OrganizationRow,
 } from "../../db/schema/index";
 import type { OrganizationRole } from "../../auth/permissions";
-import { createByIdLoader, createPageLoader } from "../../graphql/page-loader";
 
-export function createOrganizationLoaders(db: Executor, viewerId: string | null) {
+import { createByIdLoader, createPageLoader, type LoadUsersOf } from "../../graphql/page-loader";
+
+export function createOrganizationLoaders(
+  db: Executor,
+  viewerId: string | null,
+  loadUsersOf: LoadUsersOf,
+) {
   return {
     organizations: createByIdLoader<OrganizationRow>((ids) =>
       db
@@ -56,19 +61,21 @@ export function createOrganizationLoaders(db: Executor, viewerId: string | null)
     }),
 
     membersPage: createPageLoader<OrganizationMemberRow, { role: OrganizationRole | null }>(
-      (ids, page, filter) =>
-        keysetPagesByParent<OrganizationMemberRow>(
-          db,
-          {
-            table: organizationMembers,
-            parent: organizationMembers.organizationId,
-            at: organizationMembers.createdAt,
-            id: organizationMembers.id,
-          },
-          ids,
-          filter.role ? eq(organizationMembers.role, filter.role) : undefined,
-          page,
-          (row) => row.organizationId,
+      async (ids, page, filter) =>
+        loadUsersOf(
+          await keysetPagesByParent<OrganizationMemberRow>(
+            db,
+            {
+              table: organizationMembers,
+              parent: organizationMembers.organizationId,
+              at: organizationMembers.createdAt,
+              id: organizationMembers.id,
+            },
+            ids,
+            filter.role ? eq(organizationMembers.role, filter.role) : undefined,
+            page,
+            (row) => row.organizationId,
+          ),
         ),
     ),
 

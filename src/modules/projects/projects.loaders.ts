@@ -11,7 +11,8 @@ import {
   type ProjectMemberRow,
   type ProjectRow,
 } from "../../db/schema/index";
-import { createPageLoader } from "../../graphql/page-loader";
+
+import { createPageLoader, type LoadUsersOf } from "../../graphql/page-loader";
 
 /** A project with the viewer's memberships that decide what they may do with it. */
 export interface ProjectAccess {
@@ -20,7 +21,11 @@ export interface ProjectAccess {
   projectMembership: ProjectMemberRow | null;
 }
 
-export function createProjectLoaders(db: Executor, viewerId: string | null) {
+export function createProjectLoaders(
+  db: Executor,
+  viewerId: string | null,
+  loadUsersOf: LoadUsersOf,
+) {
   const viewer = viewerId ?? "00000000-0000-0000-0000-000000000000";
   return {
     access: new DataLoader<string, ProjectAccess | null>(async (ids) => {
@@ -93,19 +98,21 @@ export function createProjectLoaders(db: Executor, viewerId: string | null) {
       ),
     ),
 
-    membersPage: createPageLoader<ProjectMemberRow>((ids, page) =>
-      keysetPagesByParent<ProjectMemberRow>(
-        db,
-        {
-          table: projectMembers,
-          parent: projectMembers.projectId,
-          at: projectMembers.createdAt,
-          id: projectMembers.id,
-        },
-        ids,
-        undefined,
-        page,
-        (row) => row.projectId,
+    membersPage: createPageLoader<ProjectMemberRow>(async (ids, page) =>
+      loadUsersOf(
+        await keysetPagesByParent<ProjectMemberRow>(
+          db,
+          {
+            table: projectMembers,
+            parent: projectMembers.projectId,
+            at: projectMembers.createdAt,
+            id: projectMembers.id,
+          },
+          ids,
+          undefined,
+          page,
+          (row) => row.projectId,
+        ),
       ),
     ),
   };
