@@ -4,7 +4,7 @@
  * Without them, one request of a thousand aliases does a thousand requests' work.
  */
 import type { ApolloServerPlugin } from "@apollo/server";
-import { GraphQLError, Kind, type SelectionSetNode } from "graphql";
+import { GraphQLError, Kind, type GraphQLOutputType, type SelectionSetNode } from "graphql";
 import { createRequire } from "node:module";
 import type * as QueryComplexity from "graphql-query-complexity";
 import { DEFAULT_PAGE_SIZE } from "../pagination";
@@ -26,9 +26,19 @@ export const DEFAULT_OPERATION_LIMITS: OperationLimits = {
   maxMutationFields: 10,
 };
 
-/** A connection's children are paid for once per item it may return. */
-const connectionEstimator: ComplexityEstimator = ({ args, childComplexity }) => {
-  if (!("first" in args) && !("after" in args)) return undefined;
+/** Unwraps lists and non-nulls by shape: graphql's own helpers would check the type's realm, and
+ * the schema here comes from graphql's CommonJS build (see above). */
+function namedTypeName(type: GraphQLOutputType): string {
+  let current: unknown = type;
+  while (typeof current === "object" && current !== null && "ofType" in current) {
+    current = (current as { ofType: unknown }).ofType;
+  }
+  return (current as { name: string }).name;
+}
+
+/** A connection's children are paid for once per item it may return (`first`, or the default). */
+const connectionEstimator: ComplexityEstimator = ({ field, args, childComplexity }) => {
+  if (!namedTypeName(field.type).endsWith("Connection")) return undefined;
   const first = typeof args.first === "number" ? args.first : DEFAULT_PAGE_SIZE;
   return 1 + Math.max(first, 1) * childComplexity;
 };
