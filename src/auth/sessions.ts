@@ -16,11 +16,12 @@
  * Lookups are by SHA-256 of the presented token through a unique index: timing reveals at most
  * something about a hash, which cannot be turned back into a token.
  */
-import { and, count, desc, eq, gt, isNull, lt, ne, or } from "drizzle-orm";
+import { and, eq, gt, isNull, lt, ne, or } from "drizzle-orm";
 import type { Database, Executor } from "../db/connection";
+import { keysetPage } from "../db/keyset";
 import { refreshTokens, sessions, type SessionRow } from "../db/schema/index";
 import { AppError, type ErrorSpec } from "../errors";
-import { toPage, type Page, type PageRequest } from "../pagination";
+import type { Page, PageRequest } from "../pagination";
 import type { AuditService, RequestMeta } from "../modules/audit/audit.service";
 import { AuditActions } from "../modules/audit/audit.service";
 import { generateOpaqueToken, hashToken } from "./secrets";
@@ -278,29 +279,12 @@ export function createSessionService(deps: {
     },
 
     async listLiveForUser(userId, page) {
-      const at = now();
-      const scope = and(eq(sessions.userId, userId), live(at));
-      const after = page.after;
-      const [rows, [total]] = await Promise.all([
-        db
-          .select()
-          .from(sessions)
-          .where(
-            and(
-              scope,
-              after
-                ? or(
-                    lt(sessions.createdAt, after.at),
-                    and(eq(sessions.createdAt, after.at), lt(sessions.id, after.id)),
-                  )
-                : undefined,
-            ),
-          )
-          .orderBy(desc(sessions.createdAt), desc(sessions.id))
-          .limit(page.limit + 1),
-        db.select({ n: count() }).from(sessions).where(scope),
-      ]);
-      return toPage(rows, page, total?.n ?? 0);
+      return keysetPage<SessionRow>(
+        db,
+        { table: sessions, at: sessions.createdAt, id: sessions.id, direction: "desc" },
+        and(eq(sessions.userId, userId), live(now())),
+        page,
+      );
     },
 
     async pruneEnded() {
