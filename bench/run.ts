@@ -1,17 +1,26 @@
 /**
  * Load benchmark: starts the real server (tsx src/main.ts) on a free port with a throw-away data
- * directory, seeds one user, then measures `me` (bearer and cookie), `logIn` and `refreshSession`
- * with autocannon. Env: BENCH_DURATION (seconds, default 8), BENCH_CONNECTIONS (default 10),
- * DATABASE_URL (optional; embedded PGlite otherwise). Exits 1 if the server does not start or a
- * scenario answers with more than 1% errors.
+ * directory, seeds one user and one organization (200 members, 20 projects), then measures `me`
+ * (bearer and cookie), `logIn`, `refreshSession` and a nested organization query with autocannon.
+ * SQL statements per nested query are counted in-process beforehand, on an app over in-memory
+ * PGlite (the spawned server cannot report them). Env: BENCH_DURATION (seconds, default 8),
+ * BENCH_CONNECTIONS (default 10), DATABASE_URL (optional; embedded PGlite otherwise). Exits 1 if
+ * the server does not start, seeding fails, or a scenario answers with more than 1% errors.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
+import http from "node:http";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
+import pLimit from "p-limit";
+import { createApp } from "../src/app";
+import { loadConfig } from "../src/config";
+import { openDatabase } from "../src/db/connection";
+import { migrateDatabase } from "../src/db/migrate";
+import { createLogger } from "../src/logger";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const DURATION = positiveInt(process.env.BENCH_DURATION, 8);
@@ -22,6 +31,30 @@ const ME = JSON.stringify({ query: "{ me { id email } }" });
 const SIGN_UP = `mutation SignUp($input: SignUpInput!) { signUp(input: $input) { user { id } tokens { accessToken refreshToken } } }`;
 const LOG_IN = `mutation LogIn($input: LogInInput!) { logIn(input: $input) { ... on AuthPayload { tokens { accessToken refreshToken } } } }`;
 const REFRESH = `mutation Refresh($t: String) { refreshSession(refreshToken: $t) { tokens { accessToken refreshToken } } }`;
+const CREATE_ORGANIZATION = `mutation CreateOrganization($name: String!, $slug: String!) { createOrganization(name: $name, slug: $slug) { id } }`;
+const ADD_ORGANIZATION_MEMBER = `mutation AddOrganizationMember($organizationId: UUID!, $email: EmailAddress!, $role: OrganizationRole!) { addOrganizationMember(organizationId: $organizationId, email: $email, role: $role) { role } }`;
+const CREATE_PROJECT = `mutation CreateProject($organizationId: UUID!, $name: String!, $description: String) { createProject(organizationId: $organizationId, name: $name, description: $description) { id } }`;
+const ADD_PROJECT_MEMBER = `mutation AddProjectMember($projectId: UUID!, $userId: UUID!, $role: ProjectRole!) { addProjectMember(projectId: $projectId, userId: $userId, role: $role) { role } }`;
+const ORGANIZATION_TREE = `{ organizations { edges { node {
+  members(first: 100) { totalCount edges { node { role user { id email fullName } } } }
+  projects(first: 20) { totalCount edges { node { id name
+    members(first: 20) { totalCount edges { node { role user { id email } } } } } } } } } } }`;
+/** Sign-ups hash a password (Argon2, ~25 ms of CPU each): a few at a time keeps the server busy. */
+const SEED_CONCURRENCY = 6;
+/** For the in-process app that counts statements; any secret of 32 characters or more. */
+const COUNTING_SECRET = "gatehouse-bench-secret-0123456789abcdef";
+
+/** An organization to seed: `members` includes its owner, who also manages every project. */
+interface OrganizationShape {
+  members: number;
+  projects: number;
+  /** Members (besides the owner) given a role in each project. */
+  membersPerProject: number;
+}
+
+/** The one measured under load, and a small one to see whether statements grow with size. */
+const LARGE_ORGANIZATION: OrganizationShape = { members: 200, projects: 20, membersPerProject: 10 };
+const SMALL_ORGANIZATION: OrganizationShape = { members: 5, projects: 2, membersPerProject: 2 };
 
 interface Scenario {
   name: string;
@@ -120,10 +153,19 @@ async function stopServer(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-async function graphql(base: string, query: string, variables: object): Promise<unknown> {
+async function graphql(
+  base: string,
+  query: string,
+  variables: object,
+  accessToken?: string,
+): Promise<unknown> {
   const res = await fetch(`${base}/graphql`, {
     method: "POST",
-    headers: { "content-type": "application/json", "apollo-require-preflight": "true" },
+    headers: {
+      "content-type": "application/json",
+      "apollo-require-preflight": "true",
+      ...(accessToken ? { authorization: `Bearer ${accessToken}` } : {}),
+    },
     body: JSON.stringify({ query, variables }),
   });
   const payload = parseJson(await res.text());
@@ -131,6 +173,32 @@ async function graphql(base: string, query: string, variables: object): Promise<
     throw new Error(`setup request failed (${res.status}): ${JSON.stringify(payload)}`);
   }
   return pick(payload, "data");
+}
+
+function stringAt(data: unknown, ...keys: string[]): string {
+  const value = pick(data, ...keys);
+  if (typeof value !== "string") throw new Error(`setup answer has no ${keys.join(".")}`);
+  return value;
+}
+
+function randomId(): string {
+  return Math.random().toString(36).slice(2, 10);
+}
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}
+
+function seconds(since: number): string {
+  return `${((performance.now() - since) / 1000).toFixed(1)} s`;
+}
+
+async function signUp(base: string, email: string, fullName: string) {
+  const data = await graphql(base, SIGN_UP, { input: { fullName, email, password: PASSWORD } });
+  return {
+    id: stringAt(data, "signUp", "user", "id"),
+    accessToken: stringAt(data, "signUp", "tokens", "accessToken"),
+  };
 }
 
 async function logInRefreshToken(base: string, email: string): Promise<string> {
@@ -179,6 +247,136 @@ async function runScenario(base: string, scenario: Scenario, duration: number): 
     // Connection errors and timeouts never reach onResponse.
     errors: errors + result.errors,
   };
+}
+
+/** Project `index`'s members: the next `count` members after the previous project's, wrapping. */
+function projectRoster(memberIds: string[], index: number, count: number): string[] {
+  const start = (index * count) % Math.max(memberIds.length, 1);
+  return [...memberIds.slice(start), ...memberIds.slice(0, start)].slice(0, count);
+}
+
+function projectRole(position: number): "MANAGER" | "CONTRIBUTOR" | "VIEWER" {
+  if (position === 0) return "MANAGER";
+  return position % 2 === 1 ? "CONTRIBUTOR" : "VIEWER";
+}
+
+/**
+ * Seeds an organization of `shape` through the public API: the owner signs up and creates it,
+ * the other members sign up and are added (every tenth as ADMIN), then the owner creates the
+ * projects and gives each a slice of the members. Returns the owner's access token.
+ */
+async function seedOrganization(base: string, shape: OrganizationShape): Promise<string> {
+  const run = randomId();
+  const owner = await signUp(base, `owner-${run}@example.com`, "Bench Owner");
+  const asOwner = (query: string, variables: object) =>
+    graphql(base, query, variables, owner.accessToken);
+  const created = await asOwner(CREATE_ORGANIZATION, {
+    name: `Bench ${run}`,
+    slug: `bench-${run}`,
+  });
+  const organizationId = stringAt(created, "createOrganization", "id");
+  const limit = pLimit(SEED_CONCURRENCY);
+
+  const memberIds = await Promise.all(
+    range(shape.members - 1).map((i) =>
+      limit(async () => {
+        const email = `member-${i}-${run}@example.com`;
+        const user = await signUp(base, email, `Bench Member ${i}`);
+        const role = i % 10 === 0 ? "ADMIN" : "MEMBER";
+        await asOwner(ADD_ORGANIZATION_MEMBER, { organizationId, email, role });
+        return user.id;
+      }),
+    ),
+  );
+  const projectIds = await Promise.all(
+    range(shape.projects).map((i) =>
+      limit(async () => {
+        const variables = { organizationId, name: `Project ${i}`, description: "Bench project" };
+        return stringAt(await asOwner(CREATE_PROJECT, variables), "createProject", "id");
+      }),
+    ),
+  );
+  await Promise.all(
+    projectIds.flatMap((projectId, i) =>
+      projectRoster(memberIds, i, shape.membersPerProject).map((userId, position) =>
+        limit(() =>
+          asOwner(ADD_PROJECT_MEMBER, { projectId, userId, role: projectRole(position) }),
+        ),
+      ),
+    ),
+  );
+  return owner.accessToken;
+}
+
+/** Whether `data` is the owner's one organization, of the seeded size. */
+function isOrganizationTree(data: unknown, shape: OrganizationShape): boolean {
+  const edges = pick(data, "organizations", "edges");
+  if (!Array.isArray(edges) || edges.length !== 1) return false;
+  const [edge]: unknown[] = edges;
+  const node = pick(edge, "node");
+  const memberEdges = pick(node, "members", "edges");
+  const projectEdges = pick(node, "projects", "edges");
+  return (
+    pick(node, "members", "totalCount") === shape.members &&
+    Array.isArray(memberEdges) &&
+    memberEdges.length === Math.min(shape.members, 100) &&
+    pick(node, "projects", "totalCount") === shape.projects &&
+    Array.isArray(projectEdges) &&
+    projectEdges.length === shape.projects
+  );
+}
+
+function organizationTreeScenario(accessToken: string, shape: OrganizationShape): Scenario {
+  return {
+    name: `organization tree (${shape.members} members)`,
+    headers: { authorization: `Bearer ${accessToken}` },
+    body: JSON.stringify({ query: ORGANIZATION_TREE }),
+    check: (data) => isOrganizationTree(data, shape),
+  };
+}
+
+interface StatementCount {
+  shape: OrganizationShape;
+  statements: number;
+}
+
+/**
+ * SQL statements of one organization-tree query per shape, counted on an in-process app over
+ * in-memory PGlite (openDatabase's onQuery sees every statement; the spawned server's are out of
+ * reach). Each shape gets its own owner; a first, uncounted query warms the caches (signing keys).
+ */
+async function countStatements(shapes: OrganizationShape[]): Promise<StatementCount[]> {
+  let statements = 0;
+  const database = await openDatabase({ kind: "pglite-memory" }, { onQuery: () => statements++ });
+  await migrateDatabase(database);
+  const config = loadConfig({
+    NODE_ENV: "test",
+    LOG_LEVEL: "silent",
+    PORT: "0",
+    GATEHOUSE_SECRET: COUNTING_SECRET,
+  });
+  const app = await createApp(config, { database, logger: createLogger("silent") });
+  const server = http.createServer(app.handler);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  const base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+  try {
+    const counts: StatementCount[] = [];
+    for (const shape of shapes) {
+      const accessToken = await seedOrganization(base, shape);
+      await graphql(base, ORGANIZATION_TREE, {}, accessToken);
+      statements = 0;
+      const data = await graphql(base, ORGANIZATION_TREE, {}, accessToken);
+      if (!isOrganizationTree(data, shape)) throw new Error("unexpected organization tree");
+      counts.push({ shape, statements });
+    }
+    return counts;
+  } finally {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await app.stop();
+    await database.close();
+  }
 }
 
 /**
@@ -245,12 +443,12 @@ async function main(): Promise<number> {
       return 1;
     }
 
-    const email = `bench-${Math.random().toString(36).slice(2, 10)}@example.com`;
-    const signUp = await graphql(base, SIGN_UP, {
-      input: { fullName: "Bench User", email, password: PASSWORD, returnRefreshToken: true },
-    });
-    const accessToken = pick(signUp, "signUp", "tokens", "accessToken");
-    if (typeof accessToken !== "string") throw new Error("signUp returned no access token");
+    const countStart = performance.now();
+    const statementCounts = await countStatements([SMALL_ORGANIZATION, LARGE_ORGANIZATION]);
+    console.log(`counted SQL statements in-process (PGlite in memory) in ${seconds(countStart)}`);
+
+    const email = `bench-${randomId()}@example.com`;
+    const { accessToken } = await signUp(base, email, "Bench User");
 
     const refreshTokens: string[] = [];
     for (let i = 0; i < CONNECTIONS; i++) refreshTokens.push(await logInRefreshToken(base, email));
@@ -280,6 +478,13 @@ async function main(): Promise<number> {
       },
       refreshScenario(refreshTokens),
     ];
+    const seedStart = performance.now();
+    const ownerToken = await seedOrganization(base, LARGE_ORGANIZATION);
+    console.log(
+      `seeded the ${LARGE_ORGANIZATION.members}-member organization in ${seconds(seedStart)}`,
+    );
+    const tree = organizationTreeScenario(ownerToken, LARGE_ORGANIZATION);
+    scenarios.push(tree);
 
     console.log(
       `Database: ${databaseLabel(databaseUrl)} | Node ${process.version} | ${os.cpus().length} CPUs`,
@@ -288,6 +493,7 @@ async function main(): Promise<number> {
     // Unmeasured: the first seconds run unoptimised code and would penalise whichever goes first.
     console.log("warming up...");
     await runScenario(base, scenarios[0] as Scenario, 2);
+    await runScenario(base, tree, 2);
     const rows: Record<string, Row> = {};
     for (const scenario of scenarios) {
       console.log(`running ${scenario.name}...`);
@@ -295,6 +501,11 @@ async function main(): Promise<number> {
     }
     console.log();
     console.table(rows);
+    const counted = statementCounts.map(
+      ({ shape, statements }) =>
+        `${shape.members} members, ${shape.projects} projects … ${statements}`,
+    );
+    console.log(`organization tree, SQL statements/request (in-process): ${counted.join("; ")}`);
 
     const failing = Object.entries(rows).filter(
       ([, row]) => row.requests === 0 || row.errors / row.requests > MAX_ERROR_RATE,
