@@ -52,6 +52,7 @@ export function invalidInput(fields: FieldProblem[], message = "The input is not
 /** Errors every module may throw. Feature modules declare their own next to their code. */
 export const CommonErrors = {
   UNAUTHENTICATED: { code: "UNAUTHENTICATED", message: "You must be signed in" },
+  FORBIDDEN: { code: "FORBIDDEN", message: "You are not allowed to do this" },
   BUSY: {
     code: "SERVICE_UNAVAILABLE",
     message: "The server is busy; retry in a moment",

@@ -7,6 +7,10 @@ export const InvitationErrors = {
     message: "This invitation has expired; ask for a new one",
   },
   USED: { code: "FAILED_PRECONDITION", message: "This invitation has already been used" },
+  LAPSED: {
+    code: "FAILED_PRECONDITION",
+    message: "Whoever sent this invitation can no longer grant this role; ask for a new one",
+  },
   OTHER_EMAIL: {
     code: "FORBIDDEN",
     message: "This invitation was sent to another email address; sign in with that address",

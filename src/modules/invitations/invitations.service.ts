@@ -15,15 +15,22 @@ import {
 } from "../../db/schema/index";
 import { AppError } from "../../errors";
 import { generateOpaqueToken, hashToken } from "../../auth/secrets";
-import type { OrganizationRole } from "../../auth/permissions";
+import {
+  activeOrganizationRole,
+  hasOrganizationPermission,
+  OrganizationPermission,
+  type OrganizationRole,
+} from "../../auth/permissions";
 import type { Mailer } from "../../mail/mailer";
 import { normaliseEmail } from "../../validation";
 import { AuditActions, type AuditService } from "../audit/audit.service";
 import {
   assertMayTouch,
+  authorizeInOrganization,
+  findMembership,
   lockOrganization,
-  type Actor,
-} from "../organizations/organizations.service";
+} from "../organizations/organizations.guards";
+import type { Actor } from "../organizations/organizations.service";
 import { InvitationErrors } from "./invitations.errors";
 
 export type InvitationStatus = "PENDING" | "ACCEPTED" | "REVOKED" | "EXPIRED";
@@ -46,7 +53,6 @@ export interface InvitationsService {
   ): Promise<OrganizationInvitationRow>;
   accept(viewer: UserRow, token: string, actor: Actor): Promise<OrganizationMemberRow>;
   revoke(actor: Actor, id: string): Promise<void>;
-  findById(id: string): Promise<OrganizationInvitationRow | null>;
 }
 
 export function createInvitationsService(deps: {
@@ -69,7 +75,26 @@ export function createInvitationsService(deps: {
 
       const { invitation, organizationName } = await db.transaction(async (tx) => {
         const organization = await lockOrganization(tx, organizationId);
-        await assertMayTouch(tx, organizationId, actor.userId, null, role);
+        const actorRole = await authorizeInOrganization(
+          tx,
+          organizationId,
+          actor.userId,
+          OrganizationPermission.MANAGE_MEMBERS,
+        );
+        // Replacing an open invitation changes it: an owner's invitation stays an owner's matter.
+        const [open] = await tx
+          .select({ role: organizationInvitations.role })
+          .from(organizationInvitations)
+          .where(
+            and(
+              eq(organizationInvitations.organizationId, organizationId),
+              eq(organizationInvitations.email, email),
+              isNull(organizationInvitations.acceptedAt),
+              isNull(organizationInvitations.revokedAt),
+            ),
+          )
+          .for("update");
+        assertMayTouch(actorRole, open?.role ?? null, role);
         const [existing] = await tx
           .select({ id: organizationMembers.id })
           .from(organizationMembers)
@@ -157,6 +182,15 @@ export function createInvitationsService(deps: {
         if (normaliseEmail(viewer.email) !== invitation.email) {
           throw new AppError(InvitationErrors.OTHER_EMAIL);
         }
+        // An invitation carries its inviter's authority, so it lapses when that authority does.
+        const inviterRole = activeOrganizationRole(
+          await findMembership(tx, invitation.organizationId, invitation.invitedByUserId),
+        );
+        const stillEntitled =
+          hasOrganizationPermission(inviterRole, OrganizationPermission.MANAGE_MEMBERS) &&
+          (invitation.role !== "OWNER" ||
+            hasOrganizationPermission(inviterRole, OrganizationPermission.MANAGE_OWNERS));
+        if (!stillEntitled) throw new AppError(InvitationErrors.LAPSED);
         const [existing] = await tx
           .select({ id: organizationMembers.id })
           .from(organizationMembers)
@@ -222,7 +256,13 @@ export function createInvitationsService(deps: {
           .where(eq(organizationInvitations.id, id))
           .for("update");
         if (!invitation) throw new AppError(InvitationErrors.NOT_FOUND);
-        await assertMayTouch(tx, invitation.organizationId, actor.userId, null, invitation.role);
+        const actorRole = await authorizeInOrganization(
+          tx,
+          invitation.organizationId,
+          actor.userId,
+          OrganizationPermission.MANAGE_MEMBERS,
+        );
+        assertMayTouch(actorRole, invitation.role, null);
         if (invitation.acceptedAt) throw new AppError(InvitationErrors.USED);
         if (invitation.revokedAt) return;
         await tx
@@ -243,14 +283,6 @@ export function createInvitationsService(deps: {
           tx,
         );
       });
-    },
-
-    async findById(id) {
-      const [row] = await db
-        .select()
-        .from(organizationInvitations)
-        .where(eq(organizationInvitations.id, id));
-      return row ?? null;
     },
   };
 }

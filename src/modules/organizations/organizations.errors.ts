@@ -17,6 +17,10 @@ export const OrganizationErrors = {
   },
   MEMBER_NOT_FOUND: { code: "NOT_FOUND", message: "This user is not a member of the organization" },
   OWNERS_ONLY: { code: "FORBIDDEN", message: "Only an owner can add, change or remove owners" },
+  SELF_SUSPENSION: {
+    code: "FAILED_PRECONDITION",
+    message: "You cannot suspend yourself; leave the organization instead",
+  },
   TRANSFER_TARGET: {
     code: "FAILED_PRECONDITION",
     message: "Ownership can only pass to another active member of the organization",

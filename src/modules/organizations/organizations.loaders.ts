@@ -79,6 +79,23 @@ export function createOrganizationLoaders(
         ),
     ),
 
+    /** A user's own active memberships (User.organizations), in joining order. */
+    userMembershipsPage: createPageLoader<OrganizationMemberRow>((ids, page) =>
+      keysetPagesByParent<OrganizationMemberRow>(
+        db,
+        {
+          table: organizationMembers,
+          parent: organizationMembers.userId,
+          at: organizationMembers.createdAt,
+          id: organizationMembers.id,
+        },
+        ids,
+        eq(organizationMembers.status, "ACTIVE"),
+        page,
+        (row) => row.userId,
+      ),
+    ),
+
     invitationsPage: createPageLoader<OrganizationInvitationRow>((ids, page) =>
       keysetPagesByParent<OrganizationInvitationRow>(
         db,

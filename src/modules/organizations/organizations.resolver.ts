@@ -234,10 +234,11 @@ export class UserOrganizationsResolver {
     @Args(() => PageArgs) args: PageArgs,
     @Ctx() ctx: Context,
   ): Promise<OrganizationMembershipConnection> {
-    const page = await ctx.services.organizations.listMembershipsForUser(
-      user.id,
-      pageRequest(args),
-    );
+    const page = await ctx.loaders.organizations.userMembershipsPage.load({
+      parentId: user.id,
+      page: pageRequest(args),
+      filter: null,
+    });
     return toConnection(page);
   }
 }

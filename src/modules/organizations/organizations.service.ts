@@ -1,10 +1,10 @@
 /**
  * Organizations and their members: creation, settings, membership changes and ownership
- * transfer. Every membership change locks the organization's row first, so changes to one
- * organization happen one at a time and "keeps one active owner" holds under concurrency.
+ * transfer. Every change locks the organization's row and re-checks the actor under the lock
+ * (organizations.guards.ts), so "keeps one active owner" holds under concurrency.
  */
-import { and, eq, inArray, ne, sql } from "drizzle-orm";
-import type { Database, Executor } from "../../db/connection";
+import { and, eq, inArray } from "drizzle-orm";
+import type { Database } from "../../db/connection";
 import { isUniqueViolation } from "../../db/errors";
 import { keysetPage } from "../../db/keyset";
 import {
@@ -17,10 +17,7 @@ import {
 } from "../../db/schema/index";
 import { AppError, invalidInput, type FieldProblem } from "../../errors";
 import {
-  activeOrganizationRole,
-  hasOrganizationPermission,
   OrganizationPermission,
-  touchesOwner,
   type MembershipStatus,
   type OrganizationRole,
 } from "../../auth/permissions";
@@ -29,6 +26,13 @@ import { checkName, checkSlug, normaliseEmail } from "../../validation";
 import { AuditActions, type AuditService, type RequestMeta } from "../audit/audit.service";
 import type { UsersService } from "../users/users.service";
 import { OrganizationErrors } from "./organizations.errors";
+import {
+  assertAnotherActiveOwner,
+  assertMayTouch,
+  authorizeInOrganization,
+  findMembership,
+  lockOrganization,
+} from "./organizations.guards";
 
 /** Who is acting, and from where (for the audit trail). */
 export interface Actor {
@@ -56,8 +60,6 @@ export interface OrganizationsService {
   ): Promise<OrganizationRow | null>;
   /** Organizations where the user is an active member, oldest first. */
   listForUser(userId: string, page: PageRequest): Promise<Page<OrganizationRow>>;
-  /** The user's active memberships, oldest first. */
-  listMembershipsForUser(userId: string, page: PageRequest): Promise<Page<OrganizationMemberRow>>;
   addMember(
     actor: Actor,
     organizationId: string,
@@ -72,68 +74,6 @@ export interface OrganizationsService {
   ): Promise<OrganizationMemberRow>;
   removeMember(actor: Actor, organizationId: string, userId: string): Promise<void>;
   transferOwnership(actor: Actor, organizationId: string, userId: string): Promise<OrganizationRow>;
-}
-
-/** Locks the organization row: every membership change of one organization queues here. */
-export async function lockOrganization(tx: Executor, id: string): Promise<OrganizationRow> {
-  const [row] = await tx.select().from(organizations).where(eq(organizations.id, id)).for("update");
-  if (!row) throw new AppError(OrganizationErrors.NOT_FOUND);
-  return row;
-}
-
-export async function findMembership(
-  tx: Executor,
-  organizationId: string,
-  userId: string,
-): Promise<OrganizationMemberRow | null> {
-  const [row] = await tx
-    .select()
-    .from(organizationMembers)
-    .where(
-      and(
-        eq(organizationMembers.organizationId, organizationId),
-        eq(organizationMembers.userId, userId),
-      ),
-    );
-  return row ?? null;
-}
-
-/**
- * The actor's role, read under the organization lock; owner-touching changes need an owner.
- * (Shield has already checked the coarse permission; this is the part that depends on data.)
- */
-export async function assertMayTouch(
-  tx: Executor,
-  organizationId: string,
-  actorId: string,
-  from: OrganizationRole | null,
-  to: OrganizationRole | null,
-): Promise<void> {
-  if (!touchesOwner(from, to)) return;
-  const actorRole = activeOrganizationRole(await findMembership(tx, organizationId, actorId));
-  if (!hasOrganizationPermission(actorRole, OrganizationPermission.MANAGE_OWNERS)) {
-    throw new AppError(OrganizationErrors.OWNERS_ONLY);
-  }
-}
-
-/** Refuses a change that would leave no active owner besides `exceptUserId`. */
-async function assertAnotherActiveOwner(
-  tx: Executor,
-  organizationId: string,
-  exceptUserId: string,
-): Promise<void> {
-  const [row] = await tx
-    .select({ n: sql<number>`count(*)::int` })
-    .from(organizationMembers)
-    .where(
-      and(
-        eq(organizationMembers.organizationId, organizationId),
-        eq(organizationMembers.role, "OWNER"),
-        eq(organizationMembers.status, "ACTIVE"),
-        ne(organizationMembers.userId, exceptUserId),
-      ),
-    );
-  if ((row?.n ?? 0) === 0) throw new AppError(OrganizationErrors.LAST_OWNER);
 }
 
 function validateOrganization(input: {
@@ -178,7 +118,6 @@ export function createOrganizationsService(deps: {
   return {
     async create(actor, input) {
       const problems = validateOrganization(input);
-      if (input.name === undefined) problems.push({ field: "name", message: "is required" });
       if (problems.length > 0) throw invalidInput(problems);
       const at = now();
       return slugSafe(() =>
@@ -220,6 +159,7 @@ export function createOrganizationsService(deps: {
       return slugSafe(() =>
         db.transaction(async (tx) => {
           const current = await lockOrganization(tx, id);
+          await authorizeInOrganization(tx, id, actor.userId, OrganizationPermission.UPDATE);
           if (Object.keys(changes).length === 0) return current;
           const [updated] = await tx
             .update(organizations)
@@ -246,6 +186,7 @@ export function createOrganizationsService(deps: {
     async delete(actor, id) {
       await db.transaction(async (tx) => {
         const organization = await lockOrganization(tx, id);
+        await authorizeInOrganization(tx, id, actor.userId, OrganizationPermission.DELETE);
         // Projects, memberships and invitations go with it (ON DELETE CASCADE), in this
         // transaction; the audit trail keeps plain ids and survives.
         await tx.delete(organizations).where(eq(organizations.id, id));
@@ -297,24 +238,17 @@ export function createOrganizationsService(deps: {
       );
     },
 
-    async listMembershipsForUser(userId, page) {
-      return keysetPage<OrganizationMemberRow>(
-        db,
-        {
-          table: organizationMembers,
-          at: organizationMembers.createdAt,
-          id: organizationMembers.id,
-        },
-        and(eq(organizationMembers.userId, userId), eq(organizationMembers.status, "ACTIVE")),
-        page,
-      );
-    },
-
     async addMember(actor, organizationId, email, role) {
       const user = await users.findByEmail(normaliseEmail(email));
       return db.transaction(async (tx) => {
         await lockOrganization(tx, organizationId);
-        await assertMayTouch(tx, organizationId, actor.userId, null, role);
+        const actorRole = await authorizeInOrganization(
+          tx,
+          organizationId,
+          actor.userId,
+          OrganizationPermission.MANAGE_MEMBERS,
+        );
+        assertMayTouch(actorRole, null, role);
         if (!user) throw new AppError(OrganizationErrors.USER_NOT_FOUND);
         if (await findMembership(tx, organizationId, user.id)) {
           throw new AppError(OrganizationErrors.ALREADY_MEMBER);
@@ -343,13 +277,23 @@ export function createOrganizationsService(deps: {
     async updateMember(actor, organizationId, userId, change) {
       return db.transaction(async (tx) => {
         await lockOrganization(tx, organizationId);
+        const actorRole = await authorizeInOrganization(
+          tx,
+          organizationId,
+          actor.userId,
+          OrganizationPermission.MANAGE_MEMBERS,
+        );
         const member = await findMembership(tx, organizationId, userId);
         if (!member) throw new AppError(OrganizationErrors.MEMBER_NOT_FOUND);
         const role = change.role ?? member.role;
         const status = change.status ?? member.status;
         if (role === member.role && status === member.status) return member;
 
-        await assertMayTouch(tx, organizationId, actor.userId, member.role, role);
+        assertMayTouch(actorRole, member.role, role);
+        // Suspending yourself would lock you out mid-request; leaving is the way out.
+        if (userId === actor.userId && status === "SUSPENDED") {
+          throw new AppError(OrganizationErrors.SELF_SUSPENSION);
+        }
         const wasActiveOwner = member.role === "OWNER" && member.status === "ACTIVE";
         const staysActiveOwner = role === "OWNER" && status === "ACTIVE";
         if (wasActiveOwner && !staysActiveOwner) {
@@ -392,18 +336,23 @@ export function createOrganizationsService(deps: {
     async removeMember(actor, organizationId, userId) {
       await db.transaction(async (tx) => {
         await lockOrganization(tx, organizationId);
+        // Leaving needs only membership (the last owner aside); removing an owner needs an owner.
+        const leaving = userId === actor.userId;
+        const actorRole = await authorizeInOrganization(
+          tx,
+          organizationId,
+          actor.userId,
+          leaving ? OrganizationPermission.READ : OrganizationPermission.MANAGE_MEMBERS,
+        );
         const member = await findMembership(tx, organizationId, userId);
         if (!member) throw new AppError(OrganizationErrors.MEMBER_NOT_FOUND);
-        // Leaving is always allowed (last owner aside); removing an owner needs an owner.
-        if (userId !== actor.userId) {
-          await assertMayTouch(tx, organizationId, actor.userId, member.role, null);
-        }
+        if (!leaving) assertMayTouch(actorRole, member.role, null);
         if (member.role === "OWNER" && member.status === "ACTIVE") {
           await assertAnotherActiveOwner(tx, organizationId, userId);
         }
         await tx.delete(organizationMembers).where(eq(organizationMembers.id, member.id));
-        // Project roles in this organization end with the membership.
-        await tx
+        // Project roles in this organization end with the membership, each in its project's log.
+        const endedRoles = await tx
           .delete(projectMembers)
           .where(
             and(
@@ -416,16 +365,28 @@ export function createOrganizationsService(deps: {
                   .where(eq(projects.organizationId, organizationId)),
               ),
             ),
-          );
-        await audit.record(
-          {
-            action: AuditActions.ORG_MEMBER_REMOVED,
-            actorUserId: actor.userId,
-            organizationId,
-            targetId: userId,
-            metadata: { role: member.role, left: userId === actor.userId },
-            meta: actor.meta,
-          },
+          )
+          .returning();
+        await audit.recordMany(
+          [
+            {
+              action: AuditActions.ORG_MEMBER_REMOVED,
+              actorUserId: actor.userId,
+              organizationId,
+              targetId: userId,
+              metadata: { role: member.role, left: leaving },
+              meta: actor.meta,
+            },
+            ...endedRoles.map((ended) => ({
+              action: AuditActions.PROJECT_MEMBER_REMOVED,
+              actorUserId: actor.userId,
+              organizationId,
+              projectId: ended.projectId,
+              targetId: userId,
+              metadata: { role: ended.role, via: "organization" },
+              meta: actor.meta,
+            })),
+          ],
           tx,
         );
       });
@@ -434,10 +395,13 @@ export function createOrganizationsService(deps: {
     async transferOwnership(actor, organizationId, userId) {
       return db.transaction(async (tx) => {
         const organization = await lockOrganization(tx, organizationId);
+        await authorizeInOrganization(
+          tx,
+          organizationId,
+          actor.userId,
+          OrganizationPermission.TRANSFER_OWNERSHIP,
+        );
         const actorMember = await findMembership(tx, organizationId, actor.userId);
-        if (activeOrganizationRole(actorMember) !== "OWNER") {
-          throw new AppError(OrganizationErrors.OWNERS_ONLY);
-        }
         const target = await findMembership(tx, organizationId, userId);
         if (!target || target.status !== "ACTIVE" || userId === actor.userId) {
           throw new AppError(OrganizationErrors.TRANSFER_TARGET);

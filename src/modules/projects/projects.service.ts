@@ -6,20 +6,28 @@
 import { and, eq } from "drizzle-orm";
 import type { Database, Executor } from "../../db/connection";
 import {
+  organizations,
   projectMembers,
   projects,
   type ProjectMemberRow,
   type ProjectRow,
 } from "../../db/schema/index";
 import { AppError, invalidInput, type FieldProblem } from "../../errors";
-import type { MembershipStatus, ProjectRole } from "../../auth/permissions";
+import {
+  OrganizationPermission,
+  ProjectPermission,
+  type MembershipStatus,
+  type ProjectRole,
+} from "../../auth/permissions";
 import { checkDescription, checkName } from "../../validation";
 import { AuditActions, type AuditService } from "../audit/audit.service";
 import {
+  authorizeInOrganization,
+  authorizeInProject,
   findMembership,
   lockOrganization,
-  type Actor,
-} from "../organizations/organizations.service";
+} from "../organizations/organizations.guards";
+import type { Actor } from "../organizations/organizations.service";
 import { ProjectErrors } from "./projects.errors";
 
 export interface ProjectInput {
@@ -66,13 +74,31 @@ function validateProject(input: ProjectInput): FieldProblem[] {
 /** An empty description clears it. */
 const descriptionValue = (value: string) => (value.trim() === "" ? null : value.trim());
 
-/** The project, with its organization locked (the order every tenancy change takes locks in). */
-async function lockProject(tx: Executor, id: string): Promise<ProjectRow> {
-  const [found] = await tx.select().from(projects).where(eq(projects.id, id));
+/**
+ * The project, with its organization locked (every tenancy change locks the organization
+ * first) and the actor checked for `permission` under that lock.
+ */
+async function lockProject(
+  tx: Executor,
+  id: string,
+  actorId: string,
+  permission: ProjectPermission,
+): Promise<ProjectRow> {
+  const [found] = await tx
+    .select({ organizationId: projects.organizationId })
+    .from(projects)
+    .where(eq(projects.id, id));
   if (!found) throw new AppError(ProjectErrors.NOT_FOUND);
-  await lockOrganization(tx, found.organizationId);
-  const [project] = await tx.select().from(projects).where(eq(projects.id, id)).for("update");
+  const locked = await tx
+    .select({ id: organizations.id })
+    .from(organizations)
+    .where(eq(organizations.id, found.organizationId))
+    .for("update");
+  // Read again under the lock: the project may have gone while this waited.
+  const [project] =
+    locked.length > 0 ? await tx.select().from(projects).where(eq(projects.id, id)) : [];
   if (!project) throw new AppError(ProjectErrors.NOT_FOUND);
+  await authorizeInProject(tx, project, actorId, permission);
   return project;
 }
 
@@ -98,6 +124,12 @@ export function createProjectsService(deps: {
       if (problems.length > 0) throw invalidInput(problems);
       return db.transaction(async (tx) => {
         await lockOrganization(tx, organizationId);
+        await authorizeInOrganization(
+          tx,
+          organizationId,
+          actor.userId,
+          OrganizationPermission.CREATE_PROJECT,
+        );
         const at = now();
         const [project] = await tx
           .insert(projects)
@@ -143,7 +175,7 @@ export function createProjectsService(deps: {
           input.description === null ? null : descriptionValue(input.description);
       }
       return db.transaction(async (tx) => {
-        const current = await lockProject(tx, id);
+        const current = await lockProject(tx, id, actor.userId, ProjectPermission.UPDATE);
         if (Object.keys(changes).length === 0) return current;
         const [updated] = await tx
           .update(projects)
@@ -169,7 +201,7 @@ export function createProjectsService(deps: {
 
     async delete(actor, id) {
       await db.transaction(async (tx) => {
-        const project = await lockProject(tx, id);
+        const project = await lockProject(tx, id, actor.userId, ProjectPermission.DELETE);
         // Members and everything else beneath the project go with it (ON DELETE CASCADE).
         await tx.delete(projects).where(eq(projects.id, id));
         await audit.record(
@@ -189,7 +221,12 @@ export function createProjectsService(deps: {
 
     async addMember(actor, projectId, userId, role) {
       return db.transaction(async (tx) => {
-        const project = await lockProject(tx, projectId);
+        const project = await lockProject(
+          tx,
+          projectId,
+          actor.userId,
+          ProjectPermission.MANAGE_MEMBERS,
+        );
         const organizationMember = await findMembership(tx, project.organizationId, userId);
         if (organizationMember?.status !== "ACTIVE") {
           throw new AppError(ProjectErrors.NOT_IN_ORGANIZATION);
@@ -221,12 +258,20 @@ export function createProjectsService(deps: {
 
     async updateMember(actor, projectId, userId, change) {
       return db.transaction(async (tx) => {
-        const project = await lockProject(tx, projectId);
+        const project = await lockProject(
+          tx,
+          projectId,
+          actor.userId,
+          ProjectPermission.MANAGE_MEMBERS,
+        );
         const member = await findProjectMember(tx, projectId, userId);
         if (!member) throw new AppError(ProjectErrors.MEMBER_NOT_FOUND);
         const role = change.role ?? member.role;
         const status = change.status ?? member.status;
         if (role === member.role && status === member.status) return member;
+        if (userId === actor.userId && status === "SUSPENDED") {
+          throw new AppError(ProjectErrors.SELF_SUSPENSION);
+        }
         const [updated] = await tx
           .update(projectMembers)
           .set({ role, status, updatedAt: now() })
@@ -263,7 +308,12 @@ export function createProjectsService(deps: {
 
     async removeMember(actor, projectId, userId) {
       await db.transaction(async (tx) => {
-        const project = await lockProject(tx, projectId);
+        const project = await lockProject(
+          tx,
+          projectId,
+          actor.userId,
+          ProjectPermission.MANAGE_MEMBERS,
+        );
         const member = await findProjectMember(tx, projectId, userId);
         if (!member) throw new AppError(ProjectErrors.MEMBER_NOT_FOUND);
         await tx.delete(projectMembers).where(eq(projectMembers.id, member.id));
