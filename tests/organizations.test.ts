@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   organizationInvitations,
@@ -282,6 +282,43 @@ describe("owners", () => {
   });
 });
 
+describe("changes racing a change of the actor's own role", () => {
+  it("checks the actor again under the organization's lock", async () => {
+    const [owner, admin, member] = [await person(gh), await person(gh), await person(gh)];
+    const org = await createOrganization(owner);
+    await addMember(owner, org.id, admin, "ADMIN");
+    await addMember(owner, org.id, member, "MEMBER");
+    const db = gh.database.db;
+    let request: Promise<Awaited<ReturnType<typeof admin.client.request>>> | undefined;
+    // The admin is demoted inside a transaction that holds the organization's lock while the
+    // admin's own promotion of someone else is already on its way.
+    await db.transaction(async (tx) => {
+      await tx.execute(sql`select id from organizations where id = ${org.id} for update`);
+      await tx
+        .update(organizationMembers)
+        .set({ role: "MEMBER" })
+        .where(
+          and(
+            eq(organizationMembers.organizationId, org.id),
+            eq(organizationMembers.userId, admin.id),
+          ),
+        );
+      request = admin.client.request(UpdateOrganizationMemberDocument, {
+        organizationId: org.id,
+        userId: member.id,
+        role: "ADMIN",
+      });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    });
+    expect(errorCodes((await request)!)).toEqual(["FORBIDDEN"]);
+    const members = await owner.client.ok(OrganizationMembersDocument, {
+      id: org.id,
+      role: "ADMIN",
+    });
+    expect(members.organization?.members.totalCount).toBe(0);
+  });
+});
+
 describe("members", () => {
   it("addOrganizationMember adds an existing user by email, in any letter case", async () => {
     const [owner, member] = [await person(gh), await person(gh)];
@@ -337,6 +374,20 @@ describe("members", () => {
     expect(back.organization?.viewerRole).toBe("ADMIN");
   });
 
+  it("nobody can suspend themselves (they would be locked out mid-request)", async () => {
+    const [owner, admin] = [await person(gh), await person(gh)];
+    const org = await createOrganization(owner);
+    await addMember(owner, org.id, admin, "ADMIN");
+    const result = await admin.client.request(UpdateOrganizationMemberDocument, {
+      organizationId: org.id,
+      userId: admin.id,
+      status: "SUSPENDED",
+    });
+    expect(errorCodes(result)).toEqual(["FAILED_PRECONDITION"]);
+    const still = await admin.client.ok(OrganizationByIdDocument, { id: org.id });
+    expect(still.organization?.viewerRole).toBe("ADMIN");
+  });
+
   it("a member can leave; leaving ends their project roles in the organization", async () => {
     const [owner, member] = [await person(gh), await person(gh)];
     const org = await createOrganization(owner);
@@ -352,6 +403,12 @@ describe("members", () => {
       .from(projectMembers)
       .where(eq(projectMembers.userId, member.id));
     expect(rows).toEqual([]);
+    // The project's own log says so.
+    const log = await owner.client.ok(AuditEventsDocument, { projectId: project.id });
+    expect(log.auditEvents.edges[0]?.node).toMatchObject({
+      action: "project.member.removed",
+      targetId: member.id,
+    });
   });
 
   it("members pages: stable order, opaque cursors, totalCount, role filter, at most 100", async () => {
@@ -487,6 +544,54 @@ describe("invitations", () => {
       .from(organizationMembers)
       .where(eq(organizationMembers.userId, invitee.id));
     expect(rows).toEqual([]);
+  });
+
+  it("an ADMIN cannot rewrite an open OWNER invitation by inviting the address again", async () => {
+    const [owner, admin] = [await person(gh), await person(gh)];
+    const org = await createOrganization(owner);
+    await addMember(owner, org.id, admin, "ADMIN");
+    const email = `future-owner-${uniqueSlug()}@example.com`;
+    const invited = await owner.client.ok(InviteOrganizationMemberDocument, {
+      organizationId: org.id,
+      email,
+      role: "OWNER",
+    });
+    const token = gh.outbox.lastToken(email);
+    const rewrite = await admin.client.request(InviteOrganizationMemberDocument, {
+      organizationId: org.id,
+      email,
+      role: "MEMBER",
+    });
+    expect(errorCodes(rewrite)).toEqual(["FORBIDDEN"]);
+    expect(gh.outbox.lastToken(email)).toBe(token);
+    const list = await owner.client.ok(OrganizationInvitationsDocument, { id: org.id });
+    expect(list.organization?.invitations.edges[0]?.node).toMatchObject({
+      id: invited.inviteOrganizationMember.id,
+      role: "OWNER",
+      status: "PENDING",
+    });
+  });
+
+  it("an invitation lapses when its sender can no longer grant the role", async () => {
+    const [owner, admin] = [await person(gh), await person(gh)];
+    const org = await createOrganization(owner);
+    await addMember(owner, org.id, admin, "ADMIN");
+    const invitee = await person(gh, "invitee");
+    await admin.client.ok(InviteOrganizationMemberDocument, {
+      organizationId: org.id,
+      email: invitee.email,
+      role: "ADMIN",
+    });
+    await owner.client.ok(UpdateOrganizationMemberDocument, {
+      organizationId: org.id,
+      userId: admin.id,
+      role: "MEMBER",
+    });
+    const result = await invitee.client.request(AcceptOrganizationInvitationDocument, {
+      token: gh.outbox.lastToken(invitee.email),
+    });
+    expect(errorCodes(result)).toEqual(["FAILED_PRECONDITION"]);
+    expect((await invitee.client.ok(MyOrganizationsDocument, {})).organizations.totalCount).toBe(0);
   });
 
   it("refuses to invite someone who is already a member", async () => {

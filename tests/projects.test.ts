@@ -236,6 +236,23 @@ describe("project members", () => {
     ]);
   });
 
+  it("a manager cannot suspend its own project role", async () => {
+    const [owner, manager] = [await person(gh), await person(gh)];
+    const org = await createOrganization(owner);
+    await addMember(owner, org.id, manager, "MEMBER");
+    const project = await createProject(owner, org.id);
+    await addProjectMember(owner, project.id, manager, "MANAGER");
+    const result = await manager.client.request(UpdateProjectMemberDocument, {
+      projectId: project.id,
+      userId: manager.id,
+      status: "SUSPENDED",
+    });
+    expect(errorCodes(result)).toEqual(["FAILED_PRECONDITION"]);
+    expect(
+      (await manager.client.ok(ProjectByIdDocument, { id: project.id })).project?.viewerRole,
+    ).toBe("MANAGER");
+  });
+
   it("removing someone from the organization removes their project roles", async () => {
     const [owner, member] = [await person(gh), await person(gh)];
     const org = await createOrganization(owner);
