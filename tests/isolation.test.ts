@@ -12,6 +12,7 @@ import {
   DeleteProjectDocument,
   InviteOrganizationMemberDocument,
   MembersMembershipsDocument,
+  MembersPrivateDetailsDocument,
   OrganizationByIdDocument,
   OrganizationBySlugDocument,
   OrganizationMemberDocument,
@@ -170,9 +171,19 @@ describe.each(["owner", "admin"] as const)("organization A's %s", (who) => {
       userId: b.owner.id,
     });
     expect(member.organization?.member).toBeNull();
-    // Other members' memberships (which would list B) are theirs alone.
+    // Other members' memberships (which would list B) are theirs alone, and so are their
+    // phone numbers; names, emails and MFA status are what fellow members see.
     const nested = await actor().request(MembersMembershipsDocument, { id: a.orgId });
     expect(errorCodes(nested)).toContain("FORBIDDEN");
+    const details = await actor().request(MembersPrivateDetailsDocument, { id: a.orgId });
+    const people = details.data?.organization?.members.edges.map((e) => e.node.user) ?? [];
+    expect(people.map((p) => p.id).sort()).toEqual([a.owner.id, a.admin.id].sort());
+    for (const p of people) {
+      expect(p.email).toMatch(/@example\.com$/);
+      expect(typeof p.mfaEnabled).toBe("boolean");
+    }
+    expect(people.filter((p) => p.id !== a[who].id).map((p) => p.phone)).toEqual([null]);
+    expect(errorCodes(details)).toEqual(["FORBIDDEN"]);
     const projects = await actor().ok(OrganizationProjectsDocument, { id: a.orgId });
     expect(projects.organization?.projects.edges.map((e) => e.node.id)).toEqual([a.projectId]);
   });

@@ -31,6 +31,9 @@ export interface Context {
   /** This request's DataLoaders, for its viewer. */
   loaders: Loaders;
   logger: Logger;
+  /** Users this request has just signed in (sign-up, log-in, refresh): their payload's user is
+   * theirs to read in full, though the request itself came without a token. */
+  signedInUserIds: Set<string>;
   /** The refresh token in the cookie, for refresh and log-out without an explicit token. */
   refreshCookie: string | null;
   setSessionCookies(result: AuthResult): void;
@@ -91,6 +94,7 @@ export function createContextFactory(
       services,
       loaders: createLoaders(db, viewer?.user.id ?? null),
       logger: logger.child({ requestId }),
+      signedInUserIds: new Set(),
       refreshCookie: readRefreshCookie(req, names),
       setSessionCookies(result) {
         setSessionCookies(res, config.cookies, names, {
