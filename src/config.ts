@@ -85,6 +85,8 @@ const envSchema = z.object({
   PASSWORD_HASH_QUEUE_LIMIT: int(256, 1, 100_000),
   LOGIN_RATE_LIMIT_POINTS: int(10, 1, 1_000_000),
   LOGIN_RATE_LIMIT_WINDOW: duration("15m"),
+  INVITATION_RATE_LIMIT_POINTS: int(50, 1, 1_000_000),
+  INVITATION_RATE_LIMIT_WINDOW: duration("1h"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   APP_URL: z.url().optional(),
   MAIL_FROM: z.string().default("Gatehouse <no-reply@localhost>"),
@@ -122,7 +124,12 @@ export interface Config {
     concurrency: number;
     queueLimit: number;
   };
-  rateLimits: { logInPoints: number; logInWindowSeconds: number };
+  rateLimits: {
+    logInPoints: number;
+    logInWindowSeconds: number;
+    invitationPoints: number;
+    invitationWindowSeconds: number;
+  };
   mail: {
     from: string;
     /** Where links in emails point: the operator's own app, which passes tokens back to us. */
@@ -217,6 +224,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimits: {
       logInPoints: e.LOGIN_RATE_LIMIT_POINTS,
       logInWindowSeconds: e.LOGIN_RATE_LIMIT_WINDOW,
+      invitationPoints: e.INVITATION_RATE_LIMIT_POINTS,
+      invitationWindowSeconds: e.INVITATION_RATE_LIMIT_WINDOW,
     },
     mail: { from: e.MAIL_FROM, appUrl: (e.APP_URL ?? publicUrl).replace(/\/$/, "") },
     invitations: { ttlSeconds: e.INVITATION_TTL },

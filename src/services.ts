@@ -66,10 +66,7 @@ export function createServices(
     now,
   });
   const passwords = createPasswordHasher(config.passwords);
-  const rateLimits = createRateLimits({
-    logInPoints: config.rateLimits.logInPoints,
-    logInWindowSeconds: config.rateLimits.logInWindowSeconds,
-  });
+  const rateLimits = createRateLimits(config.rateLimits);
   const audit = createAuditService(db, now);
   const sessions = createSessionService({
     db,
@@ -97,6 +94,7 @@ export function createServices(
     db,
     audit,
     mailer,
+    rateLimits,
     appUrl: config.mail.appUrl,
     ttlSeconds: config.invitations.ttlSeconds,
     now,

@@ -320,6 +320,28 @@ describe("operation limits", () => {
     expect(body.errors[0]?.extensions.code).toBe("BAD_USER_INPUT");
   });
 
+  it("counts mutations inside fragments too", async () => {
+    const email = uniqueEmail("fragments");
+    const fields = Array.from(
+      { length: 11 },
+      (_, i) =>
+        `m${i}: logIn(input: { email: "${email}", password: "wrong password!" }) { __typename }`,
+    );
+    const response = await fetch(`${gh.url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        query: `mutation { ...A ...B } fragment A on Mutation { ${fields.slice(0, 6).join(" ")} } fragment B on Mutation { ${fields.slice(6).join(" ")} }`,
+      }),
+    });
+    const body = (await response.json()) as {
+      data?: unknown;
+      errors: { extensions: { code: string } }[];
+    };
+    expect(body.errors[0]?.extensions.code).toBe("BAD_USER_INPUT");
+    expect(body.data).toBeUndefined();
+  });
+
   it("lets an ordinary nested query through", async () => {
     const client = gh.client();
     await signUp(client);

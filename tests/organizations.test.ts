@@ -594,6 +594,37 @@ describe("invitations", () => {
     expect((await invitee.client.ok(MyOrganizationsDocument, {})).organizations.totalCount).toBe(0);
   });
 
+  it("limits how many invitations one person sends (INVITATION_RATE_LIMIT_*)", async () => {
+    const strict = await startInstance({
+      env: { INVITATION_RATE_LIMIT_POINTS: "3" },
+      database: gh.database,
+    });
+    try {
+      const owner = await person(strict);
+      const org = await createOrganization(owner);
+      const results = [];
+      for (let i = 0; i < 4; i++) {
+        results.push(
+          await owner.client.request(InviteOrganizationMemberDocument, {
+            organizationId: org.id,
+            email: `limited-${i}-${uniqueSlug()}@example.com`,
+            role: "MEMBER",
+          }),
+        );
+      }
+      expect(results.map((r) => errorCodes(r)[0] ?? "ok")).toEqual([
+        "ok",
+        "ok",
+        "ok",
+        "RATE_LIMITED",
+      ]);
+      expect(results[3]?.errors?.[0]?.extensions?.retryAfterSeconds).toBeGreaterThan(0);
+      expect(strict.outbox.messages).toHaveLength(3);
+    } finally {
+      await strict.close();
+    }
+  });
+
   it("refuses to invite someone who is already a member", async () => {
     const [owner, member] = [await person(gh), await person(gh)];
     const org = await createOrganization(owner);

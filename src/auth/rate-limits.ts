@@ -15,40 +15,51 @@ export interface RateLimits {
   consumeLogInAttempt(key: string): Promise<void>;
   /** A successful log-in forgives the earlier failures. */
   resetLogIn(key: string): Promise<void>;
+  /** One invitation email sent by `userId`; RATE_LIMITED beyond the limit (mail is not free,
+   * and an invitation carries the sender's organization name to any address). */
+  consumeInvitation(userId: string): Promise<void>;
 }
 
 export function logInKey(ip: string | null, email: string): string {
   return `${ip ?? "unknown"}|${email.trim().toLowerCase()}`;
 }
 
+/** Takes a point for `key`, or throws RATE_LIMITED saying when to retry. */
+async function consumeOrRefuse(limiter: RateLimiterMemory, key: string): Promise<void> {
+  try {
+    await limiter.consume(key);
+  } catch (rejection) {
+    if (!(rejection instanceof RateLimiterRes)) throw rejection;
+    const retryAfterSeconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
+    throw new AppError(
+      { code: "RATE_LIMITED", message: `Too many attempts; retry in ${retryAfterSeconds} s` },
+      { details: { retryAfterSeconds } },
+    );
+  }
+}
+
 export function createRateLimits(options: {
   logInPoints: number;
   logInWindowSeconds: number;
+  invitationPoints: number;
+  invitationWindowSeconds: number;
 }): RateLimits {
   const logIn = new RateLimiterMemory({
     keyPrefix: "login",
     points: options.logInPoints,
     duration: options.logInWindowSeconds,
   });
+  const invitations = new RateLimiterMemory({
+    keyPrefix: "invitation",
+    points: options.invitationPoints,
+    duration: options.invitationWindowSeconds,
+  });
 
   return {
-    async consumeLogInAttempt(key) {
-      try {
-        await logIn.consume(key);
-      } catch (rejection) {
-        if (!(rejection instanceof RateLimiterRes)) throw rejection;
-        const retryAfterSeconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
-        throw new AppError(
-          {
-            code: "RATE_LIMITED",
-            message: `Too many attempts; retry in ${retryAfterSeconds} s`,
-          },
-          { details: { retryAfterSeconds } },
-        );
-      }
-    },
+    consumeLogInAttempt: (key) => consumeOrRefuse(logIn, key),
     async resetLogIn(key) {
       await logIn.delete(key);
     },
+    consumeInvitation: (userId) => consumeOrRefuse(invitations, userId),
   };
 }

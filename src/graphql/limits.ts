@@ -43,12 +43,23 @@ const connectionEstimator: ComplexityEstimator = ({ field, args, childComplexity
   return 1 + Math.max(first, 1) * childComplexity;
 };
 
-function rootFieldCount(selectionSet: SelectionSetNode): number {
+/** Root fields of a selection, through inline fragments and named fragment spreads alike. */
+function rootFieldCount(
+  selectionSet: SelectionSetNode,
+  fragments: ReadonlyMap<string, SelectionSetNode>,
+  seen: Set<string> = new Set(),
+): number {
   let count = 0;
   for (const selection of selectionSet.selections) {
     if (selection.kind === Kind.FIELD) count += selection.name.value === "__typename" ? 0 : 1;
     else if (selection.kind === Kind.INLINE_FRAGMENT)
-      count += rootFieldCount(selection.selectionSet);
+      count += rootFieldCount(selection.selectionSet, fragments, seen);
+    else if (selection.kind === Kind.FRAGMENT_SPREAD && !seen.has(selection.name.value)) {
+      // Each fragment counts once, as execution merges repeated spreads (and cycles are invalid).
+      seen.add(selection.name.value);
+      const fragment = fragments.get(selection.name.value);
+      if (fragment) count += rootFieldCount(fragment, fragments, seen);
+    }
   }
   return count;
 }
@@ -67,7 +78,14 @@ export function operationLimitsPlugin<T extends object>(
       return {
         async didResolveOperation({ schema, document, request, operation }) {
           if (operation?.operation === "mutation") {
-            const fields = rootFieldCount(operation.selectionSet);
+            const fragments = new Map(
+              document.definitions.flatMap((definition) =>
+                definition.kind === Kind.FRAGMENT_DEFINITION
+                  ? [[definition.name.value, definition.selectionSet] as const]
+                  : [],
+              ),
+            );
+            const fields = rootFieldCount(operation.selectionSet, fragments);
             if (fields > limits.maxMutationFields) {
               throw tooBig(
                 `A request may run at most ${limits.maxMutationFields} mutations (it has ${fields})`,

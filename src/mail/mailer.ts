@@ -30,7 +30,7 @@ export function createLogMailer(logger: Logger, from: string): Mailer {
             text: message.text,
           },
         },
-        "Mail (log transport; configure SMTP to deliver)",
+        "Mail (log transport: printed, not delivered)",
       );
     },
   };

@@ -21,6 +21,7 @@ import {
   OrganizationPermission,
   type OrganizationRole,
 } from "../../auth/permissions";
+import type { RateLimits } from "../../auth/rate-limits";
 import type { Mailer } from "../../mail/mailer";
 import { normaliseEmail } from "../../validation";
 import { AuditActions, type AuditService } from "../audit/audit.service";
@@ -59,16 +60,18 @@ export function createInvitationsService(deps: {
   db: Database;
   audit: AuditService;
   mailer: Mailer;
+  rateLimits: RateLimits;
   appUrl: string;
   ttlSeconds: number;
   now?: () => Date;
 }): InvitationsService {
-  const { db, audit, mailer, appUrl, ttlSeconds } = deps;
+  const { db, audit, mailer, rateLimits, appUrl, ttlSeconds } = deps;
   const now = deps.now ?? (() => new Date());
 
   return {
     async invite(actor, organizationId, rawEmail, role) {
       const email = normaliseEmail(rawEmail);
+      await rateLimits.consumeInvitation(actor.userId);
       const token = generateOpaqueToken();
       const at = now();
       const expiresAt = new Date(at.getTime() + ttlSeconds * 1000);
