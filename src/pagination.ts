@@ -15,6 +15,8 @@ export interface PageRequest {
 export interface Page<T> {
   rows: T[];
   hasNextPage: boolean;
+  /** True when the page starts after a cursor (so rows before it exist). */
+  hasPreviousPage: boolean;
   totalCount: number;
 }
 
@@ -53,6 +55,7 @@ export function toPage<T>(rows: T[], request: PageRequest, totalCount: number): 
   return {
     rows: rows.slice(0, request.limit),
     hasNextPage: rows.length > request.limit,
+    hasPreviousPage: request.after !== null,
     totalCount,
   };
 }

@@ -13,7 +13,8 @@ const E164 = /^\+[1-9]\d{1,14}$/;
 
 export const NAME_MAX_LENGTH = 100;
 export const DESCRIPTION_MAX_LENGTH = 1000;
-export const SLUG_PATTERN = /^[a-z0-9-]{3,48}$/;
+/** 3 to 48 of a-z, 0-9 and "-", starting and ending with a letter or digit (no "---"). */
+export const SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{1,46}[a-z0-9]$/;
 
 /** A display name: trimmed, not empty, at most `max` characters, no control characters. */
 export function checkName(
@@ -47,7 +48,11 @@ export function checkDescription(field: string, value: string): FieldProblem | n
 export function checkSlug(field: string, value: string): FieldProblem | null {
   return SLUG_PATTERN.test(value)
     ? null
-    : { field, message: "must be 3 to 48 characters: lowercase letters, digits and hyphens" };
+    : {
+        field,
+        message:
+          "must be 3 to 48 lowercase letters, digits and hyphens, starting and ending with a letter or digit",
+      };
 }
 
 export function checkEmail(field: string, value: string): FieldProblem | null {

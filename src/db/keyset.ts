@@ -2,28 +2,15 @@
  * Keyset pagination in SQL: "rows after this (timestamp, id) position" in a stable order, for
  * one parent or for many at once (one statement per batch, however many parents).
  */
-import {
-  and,
-  asc,
-  count,
-  desc,
-  eq,
-  getTableColumns,
-  gt,
-  inArray,
-  lt,
-  lte,
-  or,
-  sql,
-  type SQL,
-} from "drizzle-orm";
+import { and, asc, count, desc, getTableColumns, inArray, lte, sql, type SQL } from "drizzle-orm";
 import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
 import type { Executor } from "./connection";
 import { toPage, type Page, type PageRequest } from "../pagination";
 
 export type Direction = "asc" | "desc";
 
-/** The condition for rows strictly after `after` in (at, id) order. */
+/** The condition for rows strictly after `after` in (at, id) order: a row comparison, which
+ * PostgreSQL answers with a range scan of the (parent, at, id) indexes. */
 export function afterCursor(
   at: PgColumn,
   id: PgColumn,
@@ -31,8 +18,8 @@ export function afterCursor(
   direction: Direction = "asc",
 ): SQL | undefined {
   if (!after) return undefined;
-  const beyond = direction === "asc" ? gt : lt;
-  return or(beyond(at, after.at), and(eq(at, after.at), beyond(id, after.id)));
+  const beyond = direction === "asc" ? sql`>` : sql`<`;
+  return sql`(${at}, ${id}) ${beyond} (${after.at.toISOString()}::timestamptz, ${after.id}::uuid)`;
 }
 
 export function keysetOrder(at: PgColumn, id: PgColumn, direction: Direction = "asc"): SQL[] {

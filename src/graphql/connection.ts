@@ -8,6 +8,14 @@ export class PageInfo {
 
   @Field(() => String, { nullable: true })
   endCursor!: string | null;
+
+  @Field(() => Boolean, {
+    description: "Whether items come before this page (true whenever `after` was given)",
+  })
+  hasPreviousPage!: boolean;
+
+  @Field(() => String, { nullable: true })
+  startCursor!: string | null;
 }
 
 /** Builds a Relay connection from a keyset page of rows that have `createdAt` and `id`. */
@@ -15,7 +23,12 @@ export function toConnection<T extends { createdAt: Date; id: string }>(page: Pa
   const edges = page.rows.map((node) => ({ cursor: encodeCursor(node.createdAt, node.id), node }));
   return {
     edges,
-    pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null },
+    pageInfo: {
+      hasNextPage: page.hasNextPage,
+      endCursor: edges.at(-1)?.cursor ?? null,
+      hasPreviousPage: page.hasPreviousPage,
+      startCursor: edges[0]?.cursor ?? null,
+    },
     totalCount: page.totalCount,
   };
 }
