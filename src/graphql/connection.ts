@@ -1,4 +1,4 @@
-import { Field, Int, ObjectType, type ClassType } from "type-graphql";
+import { ArgsType, Field, Int, ObjectType, type ClassType } from "type-graphql";
 import { encodeCursor, type Page } from "../pagination";
 
 @ObjectType({ description: "Relay page information" })
@@ -16,6 +16,16 @@ export class PageInfo {
 
   @Field(() => String, { nullable: true })
   startCursor!: string | null;
+}
+
+/** The arguments of every connection field. */
+@ArgsType()
+export class PageArgs {
+  @Field(() => Int, { nullable: true, description: "At most 100; 20 when omitted" })
+  first?: number | null;
+
+  @Field(() => String, { nullable: true, description: "An endCursor from an earlier page" })
+  after?: string | null;
 }
 
 /** Builds a Relay connection from a keyset page of rows that have `createdAt` and `id`. */

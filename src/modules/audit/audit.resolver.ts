@@ -1,10 +1,9 @@
 import { Arg, Args, Ctx, Query, Resolver } from "type-graphql";
 import type { AuditEventRow } from "../../db/schema/index";
 import type { Context } from "../../graphql/context";
-import { toConnection } from "../../graphql/connection";
+import { PageArgs, toConnection } from "../../graphql/connection";
 import { UUIDScalar } from "../../graphql/scalars";
 import { pageRequest } from "../../pagination";
-import { PageArgs } from "../users/users.resolver";
 import { AuditEvent, AuditEventConnection } from "./audit.types";
 
 function toAuditEvent(row: AuditEventRow): AuditEvent {

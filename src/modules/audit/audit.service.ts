@@ -103,3 +103,19 @@ export function createAuditService(db: Executor, now: () => Date = () => new Dat
     },
   };
 }
+
+/** The audit events of a membership change: one for the role, one for the status, as changed. */
+export function membershipChangeEvents(
+  actions: { role: AuditAction; status: AuditAction },
+  before: { role: string; status: string },
+  after: { role: string; status: string },
+): Pick<AuditEventInput, "action" | "metadata">[] {
+  const events: Pick<AuditEventInput, "action" | "metadata">[] = [];
+  if (after.role !== before.role) {
+    events.push({ action: actions.role, metadata: { from: before.role, to: after.role } });
+  }
+  if (after.status !== before.status) {
+    events.push({ action: actions.status, metadata: { from: before.status, to: after.status } });
+  }
+  return events;
+}

@@ -1,18 +1,15 @@
 import { Arg, Args, Ctx, FieldResolver, Mutation, Resolver, Root } from "type-graphql";
 import type { OrganizationRole as Role } from "../../auth/permissions";
-import { AppError } from "../../errors";
 import type { Context } from "../../graphql/context";
-import { toConnection } from "../../graphql/connection";
+import { PageArgs, toConnection } from "../../graphql/connection";
 import { EmailAddressScalar, UUIDScalar } from "../../graphql/scalars";
 import { actorOf, requireViewer } from "../../graphql/viewer";
 import { pageRequest } from "../../pagination";
-import { OrganizationErrors } from "../organizations/organizations.errors";
 import {
   Organization,
   OrganizationMember,
   OrganizationRole,
 } from "../organizations/organizations.types";
-import { PageArgs } from "../users/users.resolver";
 import { User } from "../users/users.types";
 import { invitationStatus } from "./invitations.service";
 import {
@@ -58,7 +55,8 @@ export class InvitationsResolver {
   @FieldResolver(() => User)
   async invitedBy(@Root() invitation: OrganizationInvitation, @Ctx() ctx: Context): Promise<User> {
     const user = await ctx.loaders.users.load(invitation.invitedByUserId);
-    if (!user) throw new AppError(OrganizationErrors.MEMBER_NOT_FOUND);
+    // The inviter's row cannot go while the invitation stands (ON DELETE CASCADE).
+    if (!user) throw new Error(`Inviter ${invitation.invitedByUserId} not found`);
     return user;
   }
 

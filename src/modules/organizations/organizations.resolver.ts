@@ -17,12 +17,11 @@ import {
 } from "../../auth/permissions";
 import { AppError, invalidInput } from "../../errors";
 import type { Context } from "../../graphql/context";
-import { toConnection } from "../../graphql/connection";
+import { PageArgs, toConnection } from "../../graphql/connection";
 import { EmailAddressScalar, UUIDScalar } from "../../graphql/scalars";
 import { actorOf, requireViewer } from "../../graphql/viewer";
 import { pageRequest } from "../../pagination";
 import { User } from "../users/users.types";
-import { PageArgs } from "../users/users.resolver";
 import { OrganizationErrors } from "./organizations.errors";
 import {
   MembershipStatus,

@@ -23,7 +23,12 @@ import {
 } from "../../auth/permissions";
 import type { Page, PageRequest } from "../../pagination";
 import { checkName, checkSlug, normaliseEmail } from "../../validation";
-import { AuditActions, type AuditService, type RequestMeta } from "../audit/audit.service";
+import {
+  AuditActions,
+  membershipChangeEvents,
+  type AuditService,
+  type RequestMeta,
+} from "../audit/audit.service";
 import type { UsersService } from "../users/users.service";
 import { OrganizationErrors } from "./organizations.errors";
 import {
@@ -306,19 +311,14 @@ export function createOrganizationsService(deps: {
           .where(eq(organizationMembers.id, member.id))
           .returning();
         if (!updated) throw new Error("Membership vanished under lock");
-        const events = [];
-        if (role !== member.role) {
-          events.push({
-            action: AuditActions.ORG_MEMBER_ROLE_CHANGED,
-            metadata: { from: member.role, to: role },
-          });
-        }
-        if (status !== member.status) {
-          events.push({
-            action: AuditActions.ORG_MEMBER_STATUS_CHANGED,
-            metadata: { from: member.status, to: status },
-          });
-        }
+        const events = membershipChangeEvents(
+          {
+            role: AuditActions.ORG_MEMBER_ROLE_CHANGED,
+            status: AuditActions.ORG_MEMBER_STATUS_CHANGED,
+          },
+          member,
+          { role, status },
+        );
         await audit.recordMany(
           events.map((event) => ({
             ...event,

@@ -7,13 +7,12 @@ import {
 } from "../../auth/permissions";
 import { AppError } from "../../errors";
 import type { Context } from "../../graphql/context";
-import { toConnection } from "../../graphql/connection";
+import { PageArgs, toConnection } from "../../graphql/connection";
 import { UUIDScalar } from "../../graphql/scalars";
 import { actorOf } from "../../graphql/viewer";
 import { pageRequest } from "../../pagination";
 import { OrganizationErrors } from "../organizations/organizations.errors";
 import { MembershipStatus, Organization } from "../organizations/organizations.types";
-import { PageArgs } from "../users/users.resolver";
 import { User } from "../users/users.types";
 import { ProjectErrors } from "./projects.errors";
 import {

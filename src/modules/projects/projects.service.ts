@@ -20,7 +20,7 @@ import {
   type ProjectRole,
 } from "../../auth/permissions";
 import { checkDescription, checkName } from "../../validation";
-import { AuditActions, type AuditService } from "../audit/audit.service";
+import { AuditActions, membershipChangeEvents, type AuditService } from "../audit/audit.service";
 import {
   authorizeInOrganization,
   authorizeInProject,
@@ -278,19 +278,14 @@ export function createProjectsService(deps: {
           .where(eq(projectMembers.id, member.id))
           .returning();
         if (!updated) throw new Error("Project member vanished under lock");
-        const events = [];
-        if (role !== member.role) {
-          events.push({
-            action: AuditActions.PROJECT_MEMBER_ROLE_CHANGED,
-            metadata: { from: member.role, to: role },
-          });
-        }
-        if (status !== member.status) {
-          events.push({
-            action: AuditActions.PROJECT_MEMBER_STATUS_CHANGED,
-            metadata: { from: member.status, to: status },
-          });
-        }
+        const events = membershipChangeEvents(
+          {
+            role: AuditActions.PROJECT_MEMBER_ROLE_CHANGED,
+            status: AuditActions.PROJECT_MEMBER_STATUS_CHANGED,
+          },
+          member,
+          { role, status },
+        );
         await audit.recordMany(
           events.map((event) => ({
             ...event,

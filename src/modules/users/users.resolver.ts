@@ -1,32 +1,11 @@
-import {
-  Arg,
-  Args,
-  ArgsType,
-  Ctx,
-  Field,
-  FieldResolver,
-  Int,
-  Mutation,
-  Query,
-  Resolver,
-  Root,
-} from "type-graphql";
+import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from "type-graphql";
 import type { Context } from "../../graphql/context";
-import { toConnection } from "../../graphql/connection";
+import { PageArgs, toConnection } from "../../graphql/connection";
 import { requireViewer } from "../../graphql/viewer";
 import { pageRequest } from "../../pagination";
 import { toSession } from "../sessions/sessions.mapper";
 import { SessionConnection } from "../sessions/sessions.types";
 import { UpdateProfileInput, User } from "./users.types";
-
-@ArgsType()
-export class PageArgs {
-  @Field(() => Int, { nullable: true, description: "At most 100; 20 when omitted" })
-  first?: number | null;
-
-  @Field(() => String, { nullable: true })
-  after?: string | null;
-}
 
 @Resolver(() => User)
 export class UsersResolver {
