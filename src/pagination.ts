@@ -31,7 +31,9 @@ export function decodeCursor(cursor: string): { at: Date; id: string } {
   const decoded = Buffer.from(cursor, "base64url").toString("utf8");
   const [iso, id] = decoded.split("|");
   const at = new Date(iso ?? "");
-  if (!id || Number.isNaN(at.getTime()) || !UUID.test(id)) {
+  // Dates beyond years 1–9999 are valid in JavaScript but not in PostgreSQL: forged cursors.
+  const year = at.getUTCFullYear();
+  if (!id || Number.isNaN(at.getTime()) || year < 1 || year > 9999 || !UUID.test(id)) {
     throw new AppError(BAD_CURSOR, {
       fields: [{ field: "after", message: "is not a valid cursor" }],
     });

@@ -31,9 +31,12 @@ export interface Context {
   /** This request's DataLoaders, for its viewer. */
   loaders: Loaders;
   logger: Logger;
-  /** Users this request has just signed in (sign-up, log-in, refresh): their payload's user is
-   * theirs to read in full, though the request itself came without a token. */
-  signedInUserIds: Set<string>;
+  /**
+   * Makes the session this request has just started (sign-up, log-in, refresh) its viewer, with
+   * loaders for it: the payload's `user { sessions organizations … }` then reads as that user's
+   * own, like any later field of the request.
+   */
+  actAs(viewer: PlatformViewer): void;
   /** The refresh token in the cookie, for refresh and log-out without an explicit token. */
   refreshCookie: string | null;
   setSessionCookies(result: AuthResult): void;
@@ -87,14 +90,17 @@ export function createContextFactory(
       }
     }
 
-    return {
+    const context: Context = {
       requestId,
       meta,
       viewer,
       services,
       loaders: createLoaders(db, viewer?.user.id ?? null),
       logger: logger.child({ requestId }),
-      signedInUserIds: new Set(),
+      actAs(next) {
+        context.viewer = next;
+        context.loaders = createLoaders(db, next.user.id);
+      },
       refreshCookie: readRefreshCookie(req, names),
       setSessionCookies(result) {
         setSessionCookies(res, config.cookies, names, {
@@ -108,5 +114,6 @@ export function createContextFactory(
         clearSessionCookies(res, config.cookies, names);
       },
     };
+    return context;
   };
 }

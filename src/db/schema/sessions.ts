@@ -13,7 +13,8 @@ export const sessions = pgTable(
     userId: uuid()
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
-    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    // Millisecond precision: sessions are listed with keyset cursors (JavaScript dates).
+    createdAt: timestamp({ withTimezone: true, precision: 3 }).notNull().defaultNow(),
     lastUsedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     /** Absolute end of the family; refreshing never moves it. */
     expiresAt: timestamp({ withTimezone: true }).notNull(),

@@ -20,7 +20,7 @@ function deliver(
   returnRefreshToken: boolean | null | undefined,
 ): AuthPayload {
   ctx.setSessionCookies(result);
-  ctx.signedInUserIds.add(result.user.id);
+  ctx.actAs({ user: result.user, session: result.session });
   return {
     user: result.user,
     session: toSession(result.session, result.session.id),

@@ -71,7 +71,6 @@ export function createInvitationsService(deps: {
   return {
     async invite(actor, organizationId, rawEmail, role) {
       const email = normaliseEmail(rawEmail);
-      await rateLimits.consumeInvitation(actor.userId);
       const token = generateOpaqueToken();
       const at = now();
       const expiresAt = new Date(at.getTime() + ttlSeconds * 1000);
@@ -109,6 +108,8 @@ export function createInvitationsService(deps: {
             ),
           );
         if (existing) throw new AppError(InvitationErrors.ALREADY_MEMBER);
+        // Counted only for invitations that will be sent, not for refused attempts.
+        await rateLimits.consumeInvitation(actor.userId);
 
         // One open invitation per address: a new one replaces the token, role and expiry.
         const [row] = await tx

@@ -60,24 +60,25 @@ export function createOrganizationLoaders(
       return keys.map((key) => byKey.get(key) ?? null);
     }),
 
-    membersPage: createPageLoader<OrganizationMemberRow, { role: OrganizationRole | null }>(
-      async (ids, page, filter) =>
-        loadUsersOf(
-          await keysetPagesByParent<OrganizationMemberRow>(
-            db,
-            {
-              table: organizationMembers,
-              parent: organizationMembers.organizationId,
-              at: organizationMembers.createdAt,
-              id: organizationMembers.id,
-            },
-            ids,
-            filter.role ? eq(organizationMembers.role, filter.role) : undefined,
-            page,
-            (row) => row.organizationId,
-          ),
-        ),
-    ),
+    membersPage: createPageLoader<
+      OrganizationMemberRow,
+      { role: OrganizationRole | null; withUsers: boolean }
+    >(async (ids, page, filter) => {
+      const pages = await keysetPagesByParent<OrganizationMemberRow>(
+        db,
+        {
+          table: organizationMembers,
+          parent: organizationMembers.organizationId,
+          at: organizationMembers.createdAt,
+          id: organizationMembers.id,
+        },
+        ids,
+        filter.role ? eq(organizationMembers.role, filter.role) : undefined,
+        page,
+        (row) => row.organizationId,
+      );
+      return filter.withUsers ? loadUsersOf(pages) : pages;
+    }),
 
     /** A user's own active memberships (User.organizations), in joining order. */
     userMembershipsPage: createPageLoader<OrganizationMemberRow>((ids, page) =>

@@ -5,6 +5,7 @@ import {
   Ctx,
   Field,
   FieldResolver,
+  Info,
   Mutation,
   Query,
   Resolver,
@@ -16,7 +17,9 @@ import {
   type OrganizationRole as Role,
 } from "../../auth/permissions";
 import { AppError, invalidInput } from "../../errors";
+import type { GraphQLResolveInfo } from "graphql";
 import type { Context } from "../../graphql/context";
+import { MEMBER_USER, selectsPath } from "../../graphql/selection";
 import { PageArgs, toConnection } from "../../graphql/connection";
 import { EmailAddressScalar, UUIDScalar } from "../../graphql/scalars";
 import { actorOf, requireViewer } from "../../graphql/viewer";
@@ -179,11 +182,12 @@ export class OrganizationsResolver {
     @Root() organization: Organization,
     @Args(() => MembersArgs) args: MembersArgs,
     @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<OrganizationMemberConnection> {
     const page = await ctx.loaders.organizations.membersPage.load({
       parentId: organization.id,
       page: pageRequest(args),
-      filter: { role: args.role ?? null },
+      filter: { role: args.role ?? null, withUsers: selectsPath(info, MEMBER_USER) },
     });
     return toConnection(page);
   }

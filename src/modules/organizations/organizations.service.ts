@@ -26,10 +26,12 @@ import { checkName, checkSlug, normaliseEmail } from "../../validation";
 import {
   AuditActions,
   membershipChangeEvents,
+  type AuditEventInput,
   type AuditService,
   type RequestMeta,
 } from "../audit/audit.service";
 import type { UsersService } from "../users/users.service";
+import { revokeOpenInvitationOf } from "../invitations/invitations.queries";
 import { OrganizationErrors } from "./organizations.errors";
 import {
   assertAnotherActiveOwner,
@@ -95,6 +97,22 @@ function validateOrganization(input: {
     if (problem) problems.push(problem);
   }
   return problems;
+}
+
+function invitationClosed(
+  actor: Actor,
+  organizationId: string,
+  invitationId: string,
+  reason: string,
+): AuditEventInput {
+  return {
+    action: AuditActions.ORG_INVITATION_REVOKED,
+    actorUserId: actor.userId,
+    organizationId,
+    targetId: invitationId,
+    metadata: { reason },
+    meta: actor.meta,
+  };
 }
 
 export function createOrganizationsService(deps: {
@@ -264,15 +282,19 @@ export function createOrganizationsService(deps: {
           .values({ organizationId, userId: user.id, role, createdAt: at, updatedAt: at })
           .returning();
         if (!member) throw new Error("Membership insert returned nothing");
-        await audit.record(
-          {
-            action: AuditActions.ORG_MEMBER_ADDED,
-            actorUserId: actor.userId,
-            organizationId,
-            targetId: user.id,
-            metadata: { role, via: "add" },
-            meta: actor.meta,
-          },
+        const revoked = await revokeOpenInvitationOf(tx, organizationId, user.id, at);
+        await audit.recordMany(
+          [
+            {
+              action: AuditActions.ORG_MEMBER_ADDED,
+              actorUserId: actor.userId,
+              organizationId,
+              targetId: user.id,
+              metadata: { role, via: "add" },
+              meta: actor.meta,
+            },
+            ...revoked.map((id) => invitationClosed(actor, organizationId, id, "member added")),
+          ],
           tx,
         );
         return member;
@@ -296,7 +318,7 @@ export function createOrganizationsService(deps: {
 
         assertMayTouch(actorRole, member.role, role);
         // Suspending yourself would lock you out mid-request; leaving is the way out.
-        if (userId === actor.userId && status === "SUSPENDED") {
+        if (member.userId === actor.userId && status === "SUSPENDED") {
           throw new AppError(OrganizationErrors.SELF_SUSPENSION);
         }
         const wasActiveOwner = member.role === "OWNER" && member.status === "ACTIVE";
@@ -351,6 +373,7 @@ export function createOrganizationsService(deps: {
           await assertAnotherActiveOwner(tx, organizationId, userId);
         }
         await tx.delete(organizationMembers).where(eq(organizationMembers.id, member.id));
+        const revoked = await revokeOpenInvitationOf(tx, organizationId, userId, now());
         // Project roles in this organization end with the membership, each in its project's log.
         const endedRoles = await tx
           .delete(projectMembers)
@@ -377,6 +400,7 @@ export function createOrganizationsService(deps: {
               metadata: { role: member.role, left: leaving },
               meta: actor.meta,
             },
+            ...revoked.map((id) => invitationClosed(actor, organizationId, id, "member removed")),
             ...endedRoles.map((ended) => ({
               action: AuditActions.PROJECT_MEMBER_REMOVED,
               actorUserId: actor.userId,
@@ -403,7 +427,7 @@ export function createOrganizationsService(deps: {
         );
         const actorMember = await findMembership(tx, organizationId, actor.userId);
         const target = await findMembership(tx, organizationId, userId);
-        if (!target || target.status !== "ACTIVE" || userId === actor.userId) {
+        if (!target || target.status !== "ACTIVE" || target.userId === actor.userId) {
           throw new AppError(OrganizationErrors.TRANSFER_TARGET);
         }
         const at = now();

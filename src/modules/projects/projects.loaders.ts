@@ -102,9 +102,9 @@ export function createProjectLoaders(
       ),
     ),
 
-    membersPage: createPageLoader<ProjectMemberRow>(async (ids, page) =>
-      loadUsersOf(
-        await keysetPagesByParent<ProjectMemberRow>(
+    membersPage: createPageLoader<ProjectMemberRow, { withUsers: boolean }>(
+      async (ids, page, filter) => {
+        const pages = await keysetPagesByParent<ProjectMemberRow>(
           db,
           {
             table: projectMembers,
@@ -116,8 +116,9 @@ export function createProjectLoaders(
           undefined,
           page,
           (row) => row.projectId,
-        ),
-      ),
+        );
+        return filter.withUsers ? loadUsersOf(pages) : pages;
+      },
     ),
   };
 }

@@ -1,4 +1,5 @@
-import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from "type-graphql";
+import type { GraphQLResolveInfo } from "graphql";
+import { Arg, Args, Ctx, FieldResolver, Info, Mutation, Query, Resolver, Root } from "type-graphql";
 import {
   effectiveProjectRole,
   projectPermissions,
@@ -7,6 +8,7 @@ import {
 } from "../../auth/permissions";
 import { AppError } from "../../errors";
 import type { Context } from "../../graphql/context";
+import { MEMBER_USER, selectsPath } from "../../graphql/selection";
 import { PageArgs, toConnection } from "../../graphql/connection";
 import { UUIDScalar } from "../../graphql/scalars";
 import { actorOf } from "../../graphql/viewer";
@@ -142,11 +144,12 @@ export class ProjectsResolver {
     @Root() project: Project,
     @Args(() => PageArgs) args: PageArgs,
     @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<ProjectMemberConnection> {
     const page = await ctx.loaders.projects.membersPage.load({
       parentId: project.id,
       page: pageRequest(args),
-      filter: null,
+      filter: { withUsers: selectsPath(info, MEMBER_USER) },
     });
     return toConnection(page);
   }

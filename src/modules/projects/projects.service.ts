@@ -269,7 +269,7 @@ export function createProjectsService(deps: {
         const role = change.role ?? member.role;
         const status = change.status ?? member.status;
         if (role === member.role && status === member.status) return member;
-        if (userId === actor.userId && status === "SUSPENDED") {
+        if (member.userId === actor.userId && status === "SUSPENDED") {
           throw new AppError(ProjectErrors.SELF_SUSPENSION);
         }
         const [updated] = await tx

@@ -3,15 +3,15 @@ import { FORBIDDEN_ERROR, isPlatformUser } from "../../graphql/rules";
 import type { Context } from "../../graphql/context";
 import type { User } from "./users.types";
 
-const isSelfUser = (user: User, ctx: Context) =>
-  ctx.viewer?.user.id === user.id || ctx.signedInUserIds.has(user.id);
+const isSelfUser = (user: User, ctx: Context) => ctx.viewer?.user.id === user.id;
 
 /** Fields only the user themself may read: their sessions and memberships. */
 const isSelf = rule({ cache: "no_cache" })((parent: User, _args, ctx: Context) =>
   isSelfUser(parent, ctx) ? true : FORBIDDEN_ERROR(),
 );
 
-/** Private details: fellow members see a name, an email and security status, not these. */
+/** Private details: fellow members see a name, an email, the platform role and security
+ * status, not these. (Nullable, so a refusal blanks the field, not the member list.) */
 const isSelfOrPlatformAdmin = rule({ cache: "no_cache" })((parent: User, _args, ctx: Context) =>
   isSelfUser(parent, ctx) || ctx.viewer?.user.platformRole === "ADMIN" ? true : FORBIDDEN_ERROR(),
 );
@@ -24,7 +24,6 @@ export const usersRules = {
     sessions: isSelf,
     organizations: isSelf,
     phone: isSelfOrPlatformAdmin,
-    platformRole: isSelfOrPlatformAdmin,
   },
   PageInfo: allow,
 };
