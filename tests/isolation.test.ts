@@ -12,6 +12,7 @@ import {
   DeleteProjectDocument,
   InviteOrganizationMemberDocument,
   MembersMembershipsDocument,
+  MembersPlatformRolesDocument,
   MembersPrivateDetailsDocument,
   OrganizationByIdDocument,
   OrganizationBySlugDocument,
@@ -27,6 +28,7 @@ import {
   UpdateOrganizationDocument,
   UpdateOrganizationMemberDocument,
   UpdateProjectDocument,
+  UpdateProfileDocument,
   UpdateProjectMemberDocument,
 } from "./gql/graphql";
 import { errorCodes } from "./helpers/client";
@@ -59,6 +61,9 @@ beforeAll(async () => {
     person(gh, "b-owner"),
     person(gh, "b-member"),
   ]);
+  // A phone number to keep private from fellow members.
+  await aOwner.client.ok(UpdateProfileDocument, { input: { phone: "+14155550123" } });
+  await aAdmin.client.ok(UpdateProfileDocument, { input: { phone: "+14155550124" } });
   const orgA = await createOrganization(aOwner);
   await addMember(aOwner, orgA.id, aAdmin, "ADMIN");
   const projectA = await createProject(aOwner, orgA.id);
@@ -182,8 +187,16 @@ describe.each(["owner", "admin"] as const)("organization A's %s", (who) => {
       expect(p.email).toMatch(/@example\.com$/);
       expect(typeof p.mfaEnabled).toBe("boolean");
     }
+    const own = people.find((p) => p.id === a[who].id);
+    expect(own?.phone).toMatch(/^\+1415555012[34]$/);
     expect(people.filter((p) => p.id !== a[who].id).map((p) => p.phone)).toEqual([null]);
     expect(errorCodes(details)).toEqual(["FORBIDDEN"]);
+    // The platform role is not private: a UI may mark the server's administrators.
+    const roles = await actor().ok(MembersPlatformRolesDocument, { id: a.orgId });
+    expect(roles.organization?.members.edges.map((e) => e.node.user.platformRole)).toEqual([
+      "USER",
+      "USER",
+    ]);
     const projects = await actor().ok(OrganizationProjectsDocument, { id: a.orgId });
     expect(projects.organization?.projects.edges.map((e) => e.node.id)).toEqual([a.projectId]);
   });

@@ -1,6 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  auditEvents,
   organizationInvitations,
   organizationMembers,
   projectMembers,
@@ -14,6 +15,7 @@ import {
   DeleteOrganizationDocument,
   InviteOrganizationMemberDocument,
   LogInDocument,
+  LogInWithMembershipsDocument,
   MyMembershipsDocument,
   MyOrganizationsDocument,
   OrganizationByIdDocument,
@@ -27,7 +29,7 @@ import {
   UpdateOrganizationMemberDocument,
 } from "./gql/graphql";
 import { errorCodes } from "./helpers/client";
-import { PASSWORD, startInstance, type Instance } from "./helpers/instance";
+import { PASSWORD, startInstance, usingPostgres, type Instance } from "./helpers/instance";
 import {
   addMember,
   addProjectMember,
@@ -122,6 +124,25 @@ describe("createOrganization", () => {
     });
     const body = (await result.json()) as { errors: { extensions: { code: string } }[] };
     expect(body.errors[0]?.extensions.code).toBe("BAD_USER_INPUT");
+  });
+});
+
+describe("the session a request starts", () => {
+  it("is the viewer for the rest of it: a log-in answer can list the user's organizations", async () => {
+    const owner = await person(gh);
+    const org = await createOrganization(owner);
+    const fresh = gh.client();
+    const data = await fresh.ok(
+      LogInWithMembershipsDocument,
+      { input: { email: owner.email, password: PASSWORD } },
+      { cookies: false },
+    );
+    const payload = data.logIn as Extract<typeof data.logIn, { tokens: unknown }>;
+    expect(payload.tokens.accessToken).toBeTruthy();
+    expect(payload.user.sessions.totalCount).toBeGreaterThanOrEqual(2);
+    expect(payload.user.organizations.edges.map((e) => e.node)).toEqual([
+      { role: "OWNER", organization: { id: org.id, viewerRole: "OWNER" } },
+    ]);
   });
 });
 
@@ -266,6 +287,28 @@ describe("owners", () => {
     expect(errorCodes(again)).toEqual(["FORBIDDEN"]);
   });
 
+  it("treats an id in capitals as the same id (no transfer to oneself, no self-suspension)", async () => {
+    const [owner, admin] = [await person(gh), await person(gh)];
+    const org = await createOrganization(owner);
+    await addMember(owner, org.id, admin, "ADMIN");
+    const toSelf = await owner.client.request(TransferOrganizationOwnershipDocument, {
+      organizationId: org.id.toUpperCase(),
+      userId: owner.id.toUpperCase(),
+    });
+    expect(errorCodes(toSelf)).toEqual(["FAILED_PRECONDITION"]);
+    const suspendSelf = await admin.client.request(UpdateOrganizationMemberDocument, {
+      organizationId: org.id,
+      userId: admin.id.toUpperCase(),
+      status: "SUSPENDED",
+    });
+    expect(errorCodes(suspendSelf)).toEqual(["FAILED_PRECONDITION"]);
+    const owners = await owner.client.ok(OrganizationMembersDocument, {
+      id: org.id.toUpperCase(),
+      role: "OWNER",
+    });
+    expect(owners.organization?.members.edges.map((e) => e.node.user.id)).toEqual([owner.id]);
+  });
+
   it("refuses to transfer ownership to a non-member or a suspended member", async () => {
     const [owner, stranger, suspended] = [await person(gh), await person(gh), await person(gh)];
     const org = await createOrganization(owner);
@@ -286,7 +329,37 @@ describe("owners", () => {
 });
 
 describe("changes racing a change of the actor's own role", () => {
-  it("checks the actor again under the organization's lock", async () => {
+  it("the services check the actor themselves, not only shield before them", async () => {
+    const [owner, admin, member] = [await person(gh), await person(gh), await person(gh)];
+    const org = await createOrganization(owner);
+    await addMember(owner, org.id, admin, "ADMIN");
+    await addMember(owner, org.id, member, "MEMBER");
+    // Demoted after shield would have let the request in: the service must refuse on its own.
+    await gh.database.db
+      .update(organizationMembers)
+      .set({ role: "MEMBER" })
+      .where(
+        and(
+          eq(organizationMembers.organizationId, org.id),
+          eq(organizationMembers.userId, admin.id),
+        ),
+      );
+    const actor = { userId: admin.id, meta: { ipAddress: null, userAgent: null } };
+    const services = gh.app.services;
+    const attempts = [
+      services.organizations.updateMember(actor, org.id, member.id, { role: "ADMIN" }),
+      services.organizations.update(actor, org.id, { name: "Renamed" }),
+      services.organizations.removeMember(actor, org.id, member.id),
+      services.invitations.invite(actor, org.id, "someone@example.com", "MEMBER"),
+      services.projects.create(actor, org.id, { name: "Sneaky" }),
+    ];
+    for (const attempt of attempts)
+      await expect(attempt).rejects.toMatchObject({ code: "FORBIDDEN" });
+  });
+
+  // Only PostgreSQL runs the request while the other transaction holds the lock (PGlite has one
+  // connection, so there the request would simply run after the commit).
+  it.runIf(usingPostgres)("checks the actor again under the organization's lock", async () => {
     const [owner, admin, member] = [await person(gh), await person(gh), await person(gh)];
     const org = await createOrganization(owner);
     await addMember(owner, org.id, admin, "ADMIN");
@@ -455,11 +528,14 @@ describe("members", () => {
       first: 101,
     });
     expect(errorCodes(tooMany)).toEqual(["BAD_USER_INPUT"]);
-    const badCursor = await owner.client.request(OrganizationMembersDocument, {
-      id: org.id,
-      after: "not-a-cursor",
-    });
-    expect(errorCodes(badCursor)).toEqual(["BAD_USER_INPUT"]);
+    const forged = (iso: string) => Buffer.from(`${iso}|${owner.id}`, "utf8").toString("base64url");
+    for (const after of ["not-a-cursor", forged("+100000-01-01T00:00:00.000Z"), forged("x")]) {
+      const badCursor = await owner.client.request(OrganizationMembersDocument, {
+        id: org.id,
+        after,
+      });
+      expect(errorCodes(badCursor)).toEqual(["BAD_USER_INPUT"]);
+    }
   });
 });
 
@@ -636,6 +712,29 @@ describe("invitations", () => {
     }
   });
 
+  it("adding or removing someone directly revokes their open invitation", async () => {
+    const [owner, admin] = [await person(gh), await person(gh)];
+    const org = await createOrganization(owner);
+    await addMember(owner, org.id, admin, "ADMIN");
+    const invitee = await person(gh, "invitee");
+    await owner.client.ok(InviteOrganizationMemberDocument, {
+      organizationId: org.id,
+      email: invitee.email,
+      role: "ADMIN",
+    });
+    const token = gh.outbox.lastToken(invitee.email);
+    await addMember(admin, org.id, invitee, "MEMBER");
+    await admin.client.ok(RemoveOrganizationMemberDocument, {
+      organizationId: org.id,
+      userId: invitee.id,
+    });
+    // The old link does not bring them back as ADMIN.
+    const back = await invitee.client.request(AcceptOrganizationInvitationDocument, { token });
+    expect(errorCodes(back)).toEqual(["NOT_FOUND"]);
+    const list = await owner.client.ok(OrganizationInvitationsDocument, { id: org.id });
+    expect(list.organization?.invitations.edges[0]?.node.status).toBe("REVOKED");
+  });
+
   it("refuses to invite someone who is already a member", async () => {
     const [owner, member] = [await person(gh), await person(gh)];
     const org = await createOrganization(owner);
@@ -682,6 +781,19 @@ describe("deleteOrganization", () => {
     expect((await owner.client.ok(OrganizationByIdDocument, { id: org.id })).organization).toBe(
       null,
     );
+    const trail = await db
+      .select({ action: auditEvents.action })
+      .from(auditEvents)
+      .where(eq(auditEvents.organizationId, org.id))
+      .orderBy(auditEvents.at);
+    expect(trail.map((e) => e.action)).toEqual([
+      "org.created",
+      "org.member.added",
+      "project.created",
+      "project.member.added",
+      "org.invitation.sent",
+      "org.deleted",
+    ]);
   });
 });
 

@@ -9,6 +9,7 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  auditEvents,
   organizationInvitations,
   organizationMembers,
   organizations,
@@ -195,6 +196,15 @@ interface Snapshot {
   projectMembers: Record<string, string>;
   /** email → "ROLE/PENDING|ACCEPTED|REVOKED" */
   invitations: Record<string, string>;
+}
+
+/** Audit events that name the fixture's organization. */
+async function auditCount(fx: Fixture): Promise<number> {
+  const rows = await gh.database.db
+    .select({ id: auditEvents.id })
+    .from(auditEvents)
+    .where(eq(auditEvents.organizationId, fx.orgId));
+  return rows.length;
 }
 
 async function snapshot(fx: Fixture): Promise<Snapshot> {
@@ -1312,19 +1322,23 @@ describe("mutations", () => {
       const fx = await buildFixture({ secondOwner: spec.secondOwner ?? true });
       const before = await snapshot(fx);
       const mails = gh.outbox.messages.length;
+      const events = await auditCount(fx);
       const self = selfOf(actor);
       const result = await spec.run(clientOf(actor), fx, self);
       const after = await snapshot(fx);
-      if (outcome === "allowed") {
+      if (outcome !== "allowed") {
+        expect(errorCodes(result)).toEqual([outcome]);
+        expect(result.data ?? null).toBe(null);
+        // Refused: nothing changed, no mail went out, nothing was written to the audit log.
+        expect(after).toEqual(before);
+        expect(gh.outbox.messages.length).toBe(mails);
+        expect(await auditCount(fx)).toBe(events);
+      } else {
         expect(errorCodes(result)).toEqual([]);
         expect(result.data).toBeTruthy();
         await spec.effect({ data: result.data, fx, before, after, self: self! });
-      } else {
-        expect(errorCodes(result)).toEqual([outcome]);
-        expect(result.data ?? null).toBe(null);
-        // Refused: nothing changed, and no mail went out.
-        expect(after).toEqual(before);
-        expect(gh.outbox.messages.length).toBe(mails);
+        // Every change is in the audit log.
+        expect(await auditCount(fx)).toBeGreaterThan(events);
       }
     });
   });

@@ -90,16 +90,17 @@ export function createContextFactory(
       }
     }
 
-    const context: Context = {
+    return {
       requestId,
       meta,
       viewer,
       services,
       loaders: createLoaders(db, viewer?.user.id ?? null),
       logger: logger.child({ requestId }),
-      actAs(next) {
-        context.viewer = next;
-        context.loaders = createLoaders(db, next.user.id);
+      // `this`, not `context`: Apollo hands each operation a shallow copy of this object.
+      actAs(this: Context, next) {
+        this.viewer = next;
+        this.loaders = createLoaders(db, next.user.id);
       },
       refreshCookie: readRefreshCookie(req, names),
       setSessionCookies(result) {
@@ -114,6 +115,5 @@ export function createContextFactory(
         clearSessionCookies(res, config.cookies, names);
       },
     };
-    return context;
   };
 }
