@@ -347,14 +347,15 @@ describe("changes racing a change of the actor's own role", () => {
     const actor = { userId: admin.id, meta: { ipAddress: null, userAgent: null } };
     const services = gh.app.services;
     const attempts = [
-      services.organizations.updateMember(actor, org.id, member.id, { role: "ADMIN" }),
-      services.organizations.update(actor, org.id, { name: "Renamed" }),
-      services.organizations.removeMember(actor, org.id, member.id),
-      services.invitations.invite(actor, org.id, "someone@example.com", "MEMBER"),
-      services.projects.create(actor, org.id, { name: "Sneaky" }),
+      () => services.organizations.updateMember(actor, org.id, member.id, { role: "ADMIN" }),
+      () => services.organizations.update(actor, org.id, { name: "Renamed" }),
+      () => services.organizations.removeMember(actor, org.id, member.id),
+      () => services.invitations.invite(actor, org.id, "someone@example.com", "MEMBER"),
+      () => services.projects.create(actor, org.id, { name: "Sneaky" }),
     ];
-    for (const attempt of attempts)
-      await expect(attempt).rejects.toMatchObject({ code: "FORBIDDEN" });
+    for (const attempt of attempts) {
+      await expect(attempt()).rejects.toMatchObject({ code: "FORBIDDEN" });
+    }
   });
 
   // Only PostgreSQL runs the request while the other transaction holds the lock (PGlite has one
