@@ -3,6 +3,7 @@
  * No listening, no migrations, no timers: main.ts and the tests own those.
  */
 import { ApolloServer } from "@apollo/server";
+import { ApolloServerPluginCacheControlDisabled } from "@apollo/server/plugin/disabled";
 import { expressMiddleware } from "@as-integrations/express5";
 import cookieParser from "cookie-parser";
 import cors from "cors";
@@ -57,7 +58,14 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     // Refuses simple (form or GET) requests that a browser would send cross-site without a preflight.
     csrfPrevention: true,
     introspection: !config.isProduction,
-    plugins: [errorLoggingPlugin(logger), operationLimitsPlugin(), inFlight.plugin],
+    // Cache control is Apollo's per-field hook for CDN hints; every answer here is no-store, and
+    // the hook costs on every field of every list.
+    plugins: [
+      ApolloServerPluginCacheControlDisabled(),
+      errorLoggingPlugin(logger),
+      operationLimitsPlugin(),
+      inFlight.plugin,
+    ],
     // main.ts owns shutdown (drain HTTP, then Apollo, then the database); Apollo's own signal
     // handlers would race it and re-raise the signal mid-drain.
     stopOnTerminationSignals: false,
