@@ -104,18 +104,28 @@ export function createAuditService(db: Executor, now: () => Date = () => new Dat
   };
 }
 
-/** The audit events of a membership change: one for the role, one for the status, as changed. */
+/** The audit events of a membership change: one for the role, one for the status, as changed,
+ * each with the same actor, scope and target (`common`). */
 export function membershipChangeEvents(
   actions: { role: AuditAction; status: AuditAction },
   before: { role: string; status: string },
   after: { role: string; status: string },
-): Pick<AuditEventInput, "action" | "metadata">[] {
-  const events: Pick<AuditEventInput, "action" | "metadata">[] = [];
+  common: Omit<AuditEventInput, "action" | "metadata">,
+): AuditEventInput[] {
+  const events: AuditEventInput[] = [];
   if (after.role !== before.role) {
-    events.push({ action: actions.role, metadata: { from: before.role, to: after.role } });
+    events.push({
+      ...common,
+      action: actions.role,
+      metadata: { from: before.role, to: after.role },
+    });
   }
   if (after.status !== before.status) {
-    events.push({ action: actions.status, metadata: { from: before.status, to: after.status } });
+    events.push({
+      ...common,
+      action: actions.status,
+      metadata: { from: before.status, to: after.status },
+    });
   }
   return events;
 }

@@ -333,22 +333,21 @@ export function createOrganizationsService(deps: {
           .where(eq(organizationMembers.id, member.id))
           .returning();
         if (!updated) throw new Error("Membership vanished under lock");
-        const events = membershipChangeEvents(
-          {
-            role: AuditActions.ORG_MEMBER_ROLE_CHANGED,
-            status: AuditActions.ORG_MEMBER_STATUS_CHANGED,
-          },
-          member,
-          { role, status },
-        );
         await audit.recordMany(
-          events.map((event) => ({
-            ...event,
-            actorUserId: actor.userId,
-            organizationId,
-            targetId: userId,
-            meta: actor.meta,
-          })),
+          membershipChangeEvents(
+            {
+              role: AuditActions.ORG_MEMBER_ROLE_CHANGED,
+              status: AuditActions.ORG_MEMBER_STATUS_CHANGED,
+            },
+            member,
+            { role, status },
+            {
+              actorUserId: actor.userId,
+              organizationId,
+              targetId: userId,
+              meta: actor.meta,
+            },
+          ),
           tx,
         );
         return updated;

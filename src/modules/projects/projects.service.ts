@@ -278,23 +278,22 @@ export function createProjectsService(deps: {
           .where(eq(projectMembers.id, member.id))
           .returning();
         if (!updated) throw new Error("Project member vanished under lock");
-        const events = membershipChangeEvents(
-          {
-            role: AuditActions.PROJECT_MEMBER_ROLE_CHANGED,
-            status: AuditActions.PROJECT_MEMBER_STATUS_CHANGED,
-          },
-          member,
-          { role, status },
-        );
         await audit.recordMany(
-          events.map((event) => ({
-            ...event,
-            actorUserId: actor.userId,
-            organizationId: project.organizationId,
-            projectId,
-            targetId: userId,
-            meta: actor.meta,
-          })),
+          membershipChangeEvents(
+            {
+              role: AuditActions.PROJECT_MEMBER_ROLE_CHANGED,
+              status: AuditActions.PROJECT_MEMBER_STATUS_CHANGED,
+            },
+            member,
+            { role, status },
+            {
+              actorUserId: actor.userId,
+              organizationId: project.organizationId,
+              projectId,
+              targetId: userId,
+              meta: actor.meta,
+            },
+          ),
           tx,
         );
         return updated;
