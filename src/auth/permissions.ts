@@ -3,6 +3,7 @@
  * do. Shield rules, the services' ownership checks and the `viewerPermissions` fields all read
  * it, so what the API enforces and what it tells a UI cannot disagree.
  */
+import { AppError, CommonErrors, type ErrorSpec } from "../errors";
 
 export const OrganizationPermission = {
   READ: "organization.read",
@@ -107,6 +108,20 @@ export function projectPermissions(
   const granted: ProjectPermission[] = [...PROJECT_MATRIX[role]];
   if (activeOrganizationRole(organization) === "OWNER") granted.push(P.DELETE);
   return granted;
+}
+
+/**
+ * The one verdict for every check against the matrix, in shield and in the services alike:
+ * null when `granted` holds `permission`; `notFound` when it holds nothing (someone outside
+ * learns nothing, as for an id that does not exist); FORBIDDEN for a member without it.
+ */
+export function permissionRefusal(
+  granted: readonly string[],
+  permission: OrganizationPermission | ProjectPermission,
+  notFound: ErrorSpec,
+): AppError | null {
+  if (granted.length === 0) return new AppError(notFound);
+  return granted.includes(permission) ? null : new AppError(CommonErrors.FORBIDDEN);
 }
 
 /** Whether changing a member from `from` to `to` touches an owner (and needs MANAGE_OWNERS). */

@@ -3,12 +3,13 @@ import { GraphQLError } from "graphql";
 import { rule } from "graphql-shield";
 import {
   activeOrganizationRole,
-  hasOrganizationPermission,
+  organizationPermissions,
+  permissionRefusal,
   projectPermissions,
   type OrganizationPermission,
   type ProjectPermission,
 } from "../auth/permissions";
-import { AppError, type ErrorSpec } from "../errors";
+import type { ErrorSpec } from "../errors";
 import { OrganizationErrors } from "../modules/organizations/organizations.errors";
 import { ProjectErrors } from "../modules/projects/projects.errors";
 import type { Context } from "./context";
@@ -44,9 +45,8 @@ export async function checkOrganizationPermission(
   const membership = organizationId
     ? await ctx.loaders.organizations.viewerMembership.load(organizationId)
     : null;
-  const role = activeOrganizationRole(membership);
-  if (role === null) return new AppError(notFound);
-  return hasOrganizationPermission(role, permission) ? true : FORBIDDEN_ERROR();
+  const granted = organizationPermissions(activeOrganizationRole(membership));
+  return permissionRefusal(granted, permission, notFound) ?? true;
 }
 
 /** The same for projects, with the role the viewer acts with there (see effectiveProjectRole). */
@@ -60,8 +60,7 @@ export async function checkProjectPermission(
   const granted = access
     ? projectPermissions(access.organizationMembership, access.projectMembership)
     : [];
-  if (granted.length === 0) return new AppError(ProjectErrors.NOT_FOUND);
-  return granted.includes(permission) ? true : FORBIDDEN_ERROR();
+  return permissionRefusal(granted, permission, ProjectErrors.NOT_FOUND) ?? true;
 }
 
 /** A shield rule over checkOrganizationPermission, for the organization `organizationIdOf` names. */

@@ -15,11 +15,13 @@ import {
   type OrganizationRow,
   type ProjectRow,
 } from "../../db/schema/index";
-import { AppError, CommonErrors } from "../../errors";
+import { AppError } from "../../errors";
 import {
   activeOrganizationRole,
   hasOrganizationPermission,
   OrganizationPermission,
+  organizationPermissions,
+  permissionRefusal,
   projectPermissions,
   touchesOwner,
   type OrganizationRole,
@@ -60,9 +62,13 @@ export async function authorizeInOrganization(
   permission: OrganizationPermission,
 ): Promise<OrganizationRole> {
   const role = activeOrganizationRole(await findMembership(tx, organizationId, actorId));
-  if (role === null) throw new AppError(OrganizationErrors.NOT_FOUND);
-  if (!hasOrganizationPermission(role, permission)) throw new AppError(CommonErrors.FORBIDDEN);
-  return role;
+  const refusal = permissionRefusal(
+    organizationPermissions(role),
+    permission,
+    OrganizationErrors.NOT_FOUND,
+  );
+  if (refusal) throw refusal;
+  return role as OrganizationRole; // no role grants nothing, which is a refusal
 }
 
 /** Changes that touch an owner (from or to OWNER) need MANAGE_OWNERS as well. */
@@ -113,6 +119,6 @@ export async function authorizeInProject(
     .from(projectMembers)
     .where(and(eq(projectMembers.projectId, project.id), eq(projectMembers.userId, actorId)));
   const granted = projectPermissions(organizationMembership, projectMembership ?? null);
-  if (granted.length === 0) throw new AppError(ProjectErrors.NOT_FOUND);
-  if (!granted.includes(permission)) throw new AppError(CommonErrors.FORBIDDEN);
+  const refusal = permissionRefusal(granted, permission, ProjectErrors.NOT_FOUND);
+  if (refusal) throw refusal;
 }
