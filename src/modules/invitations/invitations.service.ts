@@ -33,6 +33,7 @@ import {
 } from "../organizations/organizations.guards";
 import type { Actor } from "../organizations/organizations.service";
 import { InvitationErrors } from "./invitations.errors";
+import { lockInvitation, openInvitationOf } from "./invitations.queries";
 
 export type InvitationStatus = "PENDING" | "ACCEPTED" | "REVOKED" | "EXPIRED";
 
@@ -87,14 +88,7 @@ export function createInvitationsService(deps: {
         const [open] = await tx
           .select({ role: organizationInvitations.role })
           .from(organizationInvitations)
-          .where(
-            and(
-              eq(organizationInvitations.organizationId, organizationId),
-              eq(organizationInvitations.email, email),
-              isNull(organizationInvitations.acceptedAt),
-              isNull(organizationInvitations.revokedAt),
-            ),
-          )
+          .where(openInvitationOf(organizationId, email))
           .for("update");
         assertMayTouch(actorRole, open?.role ?? null, role);
         const [existing] = await tx
@@ -165,21 +159,12 @@ export function createInvitationsService(deps: {
     },
 
     async accept(viewer, token, actor) {
-      const tokenHash = hashToken(token);
       return db.transaction(async (tx) => {
-        const [found] = await tx
-          .select({ organizationId: organizationInvitations.organizationId })
-          .from(organizationInvitations)
-          .where(eq(organizationInvitations.tokenHash, tokenHash));
-        if (!found) throw new AppError(InvitationErrors.NOT_FOUND);
-        // Same lock order as every membership change: the organization first, then its rows.
-        await lockOrganization(tx, found.organizationId);
-        const [invitation] = await tx
-          .select()
-          .from(organizationInvitations)
-          .where(eq(organizationInvitations.tokenHash, tokenHash))
-          .for("update");
-        if (!invitation || invitation.revokedAt) throw new AppError(InvitationErrors.NOT_FOUND);
+        const invitation = await lockInvitation(
+          tx,
+          eq(organizationInvitations.tokenHash, hashToken(token)),
+        );
+        if (invitation.revokedAt) throw new AppError(InvitationErrors.NOT_FOUND);
         if (invitation.acceptedAt) throw new AppError(InvitationErrors.USED);
         const at = now();
         if (invitation.expiresAt <= at) throw new AppError(InvitationErrors.EXPIRED);
@@ -248,18 +233,7 @@ export function createInvitationsService(deps: {
 
     async revoke(actor, id) {
       await db.transaction(async (tx) => {
-        const [found] = await tx
-          .select({ organizationId: organizationInvitations.organizationId })
-          .from(organizationInvitations)
-          .where(eq(organizationInvitations.id, id));
-        if (!found) throw new AppError(InvitationErrors.NOT_FOUND);
-        await lockOrganization(tx, found.organizationId);
-        const [invitation] = await tx
-          .select()
-          .from(organizationInvitations)
-          .where(eq(organizationInvitations.id, id))
-          .for("update");
-        if (!invitation) throw new AppError(InvitationErrors.NOT_FOUND);
+        const invitation = await lockInvitation(tx, eq(organizationInvitations.id, id));
         const actorRole = await authorizeInOrganization(
           tx,
           invitation.organizationId,
