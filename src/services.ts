@@ -19,6 +19,12 @@ import {
   type OrganizationsService,
 } from "./modules/organizations/organizations.service";
 import { createProjectsService, type ProjectsService } from "./modules/projects/projects.service";
+import {
+  createEndUserAuthService,
+  type EndUserAuthService,
+} from "./modules/end-users/end-user-auth.service";
+import { createEndUsersService, type EndUsersService } from "./modules/end-users/end-users.service";
+import { createPoliciesService, type PoliciesService } from "./modules/policies/policies.service";
 import type { Mailer } from "./mail/mailer";
 
 export interface Services {
@@ -33,6 +39,9 @@ export interface Services {
   organizations: OrganizationsService;
   invitations: InvitationsService;
   projects: ProjectsService;
+  policies: PoliciesService;
+  endUserAuth: EndUserAuthService;
+  endUsers: EndUsersService;
   mailer: Mailer;
   /** The clock every service reads (a test clock in tests). */
   clock: () => Date;
@@ -100,6 +109,17 @@ export function createServices(
     now,
   });
   const projects = createProjectsService({ db, audit, now });
+  const policies = createPoliciesService({ db, audit, now });
+  const endUserAuth = createEndUserAuthService({
+    db,
+    passwords,
+    sessions,
+    accessTokens,
+    audit,
+    rateLimits,
+    now,
+  });
+  const endUsers = createEndUsersService({ db, audit, sessions, now });
   return {
     keyRing,
     accessTokens,
@@ -112,6 +132,9 @@ export function createServices(
     organizations,
     invitations,
     projects,
+    policies,
+    endUserAuth,
+    endUsers,
     mailer,
     clock: now ?? (() => new Date()),
   };

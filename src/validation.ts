@@ -94,3 +94,13 @@ export function checkPlatformPassword(
 export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase();
 }
+
+/** End-user roles and statuses are the project's own words: short, plain labels. */
+const LABEL = /^[A-Za-z0-9_.:-]{1,64}$/;
+export const LABEL_LIST_MAX = 50;
+
+export function checkLabel(field: string, value: string): FieldProblem | null {
+  return LABEL.test(value)
+    ? null
+    : { field, message: "must be 1 to 64 letters, digits, dots, colons, hyphens or underscores" };
+}

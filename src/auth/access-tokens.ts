@@ -11,6 +11,8 @@ import { JWT_ALGORITHMS } from "../config";
 import type { KeyRing } from "./key-ring";
 
 export const PLATFORM_AUDIENCE = "gatehouse:platform";
+/** Each project is its own audience: its end users' tokens are good there and nowhere else. */
+export const projectAudience = (projectId: string) => `gatehouse:project:${projectId}`;
 const ACCESS_TOKEN_TYPE = "at+jwt";
 const CACHE_LIMIT = 10_000;
 

@@ -20,11 +20,17 @@ export interface CookieNames {
   refresh: string;
 }
 
-/** `scope` distinguishes cookie pairs (the platform now, one pair per project later). */
+/** `scope` distinguishes cookie pairs: `gh` for the platform, one pair per project. */
 export function cookieNames(settings: CookieSettings, scope = "gh"): CookieNames {
   return settings.secure
     ? { access: `__Host-${scope}_at`, refresh: `__Secure-${scope}_rt` }
     : { access: `${scope}_at`, refresh: `${scope}_rt` };
+}
+
+/** An end user's cookies in one project (`ghp_<projectId>_at`, `…_rt`): one browser can hold a
+ * platform session and end-user sessions of several projects side by side. */
+export function projectCookieNames(settings: CookieSettings, projectId: string): CookieNames {
+  return cookieNames(settings, `ghp_${projectId}`);
 }
 
 function baseOptions(settings: CookieSettings): CookieOptions {

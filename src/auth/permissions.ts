@@ -26,6 +26,10 @@ export const ProjectPermission = {
   READ: "project.read",
   UPDATE: "project.update",
   MANAGE_MEMBERS: "project.members.manage",
+  /** Create, change and delete the password policy and the project policy. */
+  MANAGE_POLICIES: "project.policies.manage",
+  /** Change end users' role and status, end their sessions, delete them. */
+  MANAGE_END_USERS: "project.end_users.manage",
   DELETE: "project.delete",
   READ_AUDIT: "project.audit.read",
 } as const;
@@ -59,8 +63,15 @@ const ORGANIZATION_MATRIX: Record<OrganizationRole, readonly OrganizationPermiss
 
 const P = ProjectPermission;
 const PROJECT_MATRIX: Record<ProjectRole, readonly ProjectPermission[]> = {
-  MANAGER: [P.READ, P.UPDATE, P.MANAGE_MEMBERS, P.READ_AUDIT],
-  CONTRIBUTOR: [P.READ, P.UPDATE],
+  MANAGER: [
+    P.READ,
+    P.UPDATE,
+    P.MANAGE_POLICIES,
+    P.MANAGE_END_USERS,
+    P.MANAGE_MEMBERS,
+    P.READ_AUDIT,
+  ],
+  CONTRIBUTOR: [P.READ, P.UPDATE, P.MANAGE_POLICIES, P.MANAGE_END_USERS],
   VIEWER: [P.READ],
 };
 

@@ -24,6 +24,11 @@ export function logInKey(ip: string | null, email: string): string {
   return `${ip ?? "unknown"}|${email.trim().toLowerCase()}`;
 }
 
+/** The same per project for end users: one project's attempts never count against another's. */
+export function endUserLogInKey(projectId: string, ip: string | null, identifier: string): string {
+  return `${projectId}|${logInKey(ip, identifier)}`;
+}
+
 /** Takes a point for `key`, or throws RATE_LIMITED saying when to retry. */
 async function consumeOrRefuse(limiter: RateLimiterMemory, key: string): Promise<void> {
   try {

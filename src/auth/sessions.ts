@@ -13,10 +13,14 @@
  * Concurrency: every exchange locks its token and session rows (SELECT … FOR UPDATE), so simultaneous
  * refreshes of one token are serialised and never fork a second family.
  *
+ * Two pools: a session belongs to a platform user or to an end user of one project. Every
+ * exchange names the pool it expects (SessionScope), and a token from another pool is simply
+ * invalid there: a project's refresh token never refreshes a platform session or another project's.
+ *
  * Lookups are by SHA-256 of the presented token through a unique index: timing reveals at most
  * something about a hash, which cannot be turned back into a token.
  */
-import { and, eq, gt, isNull, lt, ne, or } from "drizzle-orm";
+import { and, eq, gt, isNotNull, isNull, lt, ne, or } from "drizzle-orm";
 import type { Database, Executor } from "../db/connection";
 import { keysetPage } from "../db/keyset";
 import { refreshTokens, sessions, type SessionRow } from "../db/schema/index";
@@ -36,6 +40,28 @@ export const SessionErrors = {
 
 export type RevokeReason =
   "logout" | "revoked" | "revoked_all" | "password_changed" | "reuse_detected";
+
+/** Whose session: a platform user's, or an end user's in one project. */
+export type SessionOwner = { userId: string } | { endUserId: string; projectId: string };
+
+/** Where a refresh token is presented: the platform, or one project. */
+export type SessionScope = "platform" | { projectId: string };
+
+function ownerCondition(owner: SessionOwner) {
+  return "userId" in owner
+    ? eq(sessions.userId, owner.userId)
+    : eq(sessions.endUserId, owner.endUserId);
+}
+
+function scopeCondition(scope: SessionScope) {
+  return scope === "platform"
+    ? isNotNull(sessions.userId)
+    : eq(sessions.projectId, scope.projectId);
+}
+
+function inScope(session: SessionRow, scope: SessionScope): boolean {
+  return scope === "platform" ? session.userId !== null : session.projectId === scope.projectId;
+}
 
 export interface SessionLifetimes {
   idleTtlSeconds: number;
@@ -67,25 +93,27 @@ export function isSessionLive(session: SessionRow, now: Date): boolean {
 }
 
 export interface SessionService {
-  start(userId: string, meta: RequestMeta, executor?: Executor): Promise<StartedSession>;
-  /** Exchanges a refresh token for its successor. Throws UNAUTHENTICATED when it cannot. */
-  refresh(refreshToken: string, meta: RequestMeta): Promise<StartedSession>;
-  /** The session a refresh token belongs to, if that session is live (for log-out by cookie). */
-  findLiveByRefreshToken(refreshToken: string): Promise<SessionRow | null>;
-  revoke(sessionId: string, reason: RevokeReason, executor?: Executor): Promise<boolean>;
-  /** Revokes the user's live sessions, except `exceptSessionId`; returns how many ended. */
-  revokeAllForUser(
-    userId: string,
+  start(owner: SessionOwner, meta: RequestMeta, executor?: Executor): Promise<StartedSession>;
+  /** Exchanges a refresh token of `scope` for its successor. Throws UNAUTHENTICATED when it
+   * cannot (including a token of another pool). */
+  refresh(refreshToken: string, meta: RequestMeta, scope: SessionScope): Promise<StartedSession>;
+  /** The session a refresh token belongs to, if that session is live and of `scope` (for log-out
+   * by cookie). */
+  findLiveByRefreshToken(refreshToken: string, scope: SessionScope): Promise<SessionRow | null>;
+  revoke(sessionId: string, reason: RevokeReason, executor?: Executor): Promise<SessionRow | null>;
+  /** Revokes the owner's live sessions, except `exceptSessionId`; returns those that ended. */
+  revokeAllOf(
+    owner: SessionOwner,
     reason: RevokeReason,
     options?: { exceptSessionId?: string | null; executor?: Executor },
-  ): Promise<number>;
+  ): Promise<SessionRow[]>;
   /** A user ending one of their own sessions; false when it is not theirs or not live. */
   revokeOwn(userId: string, sessionId: string, meta: RequestMeta): Promise<boolean>;
   /** A user ending all their sessions but `exceptSessionId`; returns how many ended. */
   revokeAllOwn(userId: string, exceptSessionId: string | null, meta: RequestMeta): Promise<number>;
   /** Records use of a session for `lastUsedAt`, at most once a minute per session. */
   touch(session: SessionRow): Promise<void>;
-  listLiveForUser(userId: string, page: PageRequest): Promise<Page<SessionRow>>;
+  listLive(owner: SessionOwner, page: PageRequest): Promise<Page<SessionRow>>;
   /** Deletes sessions that ended more than a day ago, and their tokens. */
   pruneEnded(): Promise<number>;
 }
@@ -123,12 +151,12 @@ export function createSessionService(deps: {
   }
 
   return {
-    async start(userId, meta, executor = db) {
+    async start(owner, meta, executor = db) {
       const at = now();
       const [session] = await executor
         .insert(sessions)
         .values({
-          userId,
+          ...owner,
           createdAt: at,
           lastUsedAt: at,
           expiresAt: plus(at, lifetimes.absoluteTtlSeconds),
@@ -141,7 +169,7 @@ export function createSessionService(deps: {
       return { session, refreshToken: await issueToken(executor, session.id) };
     },
 
-    async refresh(refreshToken, meta) {
+    async refresh(refreshToken, meta, scope) {
       const tokenHash = hashToken(refreshToken);
       const outcome = await db.transaction(async (tx) => {
         const [found] = await tx
@@ -152,7 +180,9 @@ export function createSessionService(deps: {
           // Both rows: a waiting refresh then re-reads the token's usedAt as committed.
           .for("update");
         const at = now();
-        if (!found || !isSessionLive(found.session, at)) return { kind: "invalid" as const };
+        if (!found || !inScope(found.session, scope) || !isSessionLive(found.session, at)) {
+          return { kind: "invalid" as const };
+        }
 
         const { token, session } = found;
         if (token.usedAt !== null) {
@@ -166,6 +196,8 @@ export function createSessionService(deps: {
               {
                 action: AuditActions.SESSION_REUSE_DETECTED,
                 actorUserId: session.userId,
+                actorEndUserId: session.endUserId,
+                projectId: session.projectId,
                 targetId: session.id,
                 metadata: { tokenUsedAt: token.usedAt.toISOString() },
                 meta,
@@ -205,28 +237,33 @@ export function createSessionService(deps: {
       return outcome.started;
     },
 
-    async findLiveByRefreshToken(refreshToken) {
+    async findLiveByRefreshToken(refreshToken, scope) {
       const [row] = await db
         .select({ session: sessions })
         .from(refreshTokens)
         .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
-        .where(and(eq(refreshTokens.tokenHash, hashToken(refreshToken)), live(now())));
+        .where(
+          and(
+            eq(refreshTokens.tokenHash, hashToken(refreshToken)),
+            scopeCondition(scope),
+            live(now()),
+          ),
+        );
       return row?.session ?? null;
     },
 
     async revoke(sessionId, reason, executor = db) {
-      const rows = await revokeWhere(executor, eq(sessions.id, sessionId), reason);
-      return rows.length > 0;
+      const [row] = await revokeWhere(executor, eq(sessions.id, sessionId), reason);
+      return row ?? null;
     },
 
-    async revokeAllForUser(userId, reason, options = {}) {
+    async revokeAllOf(owner, reason, options = {}) {
       const except = options.exceptSessionId;
-      const rows = await revokeWhere(
+      return revokeWhere(
         options.executor ?? db,
-        and(eq(sessions.userId, userId), except ? ne(sessions.id, except) : undefined),
+        and(ownerCondition(owner), except ? ne(sessions.id, except) : undefined),
         reason,
       );
-      return rows.length;
     },
 
     async revokeOwn(userId, sessionId, meta) {
@@ -278,11 +315,11 @@ export function createSessionService(deps: {
         .where(and(eq(sessions.id, session.id), lt(sessions.lastUsedAt, at)));
     },
 
-    async listLiveForUser(userId, page) {
+    async listLive(owner, page) {
       return keysetPage<SessionRow>(
         db,
         { table: sessions, at: sessions.createdAt, id: sessions.id, direction: "desc" },
-        and(eq(sessions.userId, userId), live(now())),
+        and(ownerCondition(owner), live(now())),
         page,
       );
     },

@@ -7,10 +7,11 @@ import type { Request, Response } from "express";
 import { GraphQLError } from "graphql";
 import type { Config } from "../config";
 import type { Executor } from "../db/connection";
-import { PLATFORM_AUDIENCE } from "../auth/access-tokens";
+import { PLATFORM_AUDIENCE, projectAudience, type IssuedAccessToken } from "../auth/access-tokens";
 import {
   clearSessionCookies,
   cookieNames,
+  projectCookieNames,
   readAccessToken,
   readRefreshCookie,
   setSessionCookies,
@@ -18,10 +19,17 @@ import {
 } from "../auth/cookies";
 import type { Logger } from "../logger";
 import type { RequestMeta } from "../modules/audit/audit.service";
-import type { AuthResult } from "../modules/auth/auth.service";
+import type { EndUserViewer } from "../modules/end-users/end-user-auth.service";
 import type { PlatformViewer } from "../modules/users/users.service";
 import type { Services } from "../services";
 import { createLoaders, type Loaders } from "./loaders";
+
+/** What a sign-in hands the browser as cookies. */
+export interface IssuedSession {
+  accessToken: IssuedAccessToken;
+  refreshToken: string;
+  refreshExpiresAt: Date;
+}
 
 export interface Context {
   requestId: string;
@@ -39,8 +47,19 @@ export interface Context {
   actAs(viewer: PlatformViewer): void;
   /** The refresh token in the cookie, for refresh and log-out without an explicit token. */
   refreshCookie: string | null;
-  setSessionCookies(result: AuthResult): void;
+  setSessionCookies(result: IssuedSession): void;
   clearSessionCookies(): void;
+  /**
+   * The signed-in end user of `projectId`: from the bearer token (which wins, as for the
+   * platform) or that project's access cookie, verified for that project's audience, with the
+   * session checked live. Resolved once per project and request.
+   */
+  endUser(projectId: string): Promise<EndUserViewer | null>;
+  /** The end-user session this request has just started becomes its end user for that project. */
+  actAsEndUser(projectId: string, viewer: EndUserViewer): void;
+  endUserRefreshCookie(projectId: string): string | null;
+  setEndUserCookies(projectId: string, result: IssuedSession): void;
+  clearEndUserCookies(projectId: string): void;
 }
 
 const REQUEST_ID = /^[\w.-]{1,64}$/;
@@ -90,6 +109,25 @@ export function createContextFactory(
       }
     }
 
+    // Shared by every shallow copy Apollo makes of this context.
+    const endUserViewers = new Map<string, Promise<EndUserViewer | null>>();
+    const resolveEndUser = async (projectId: string): Promise<EndUserViewer | null> => {
+      const token = readAccessToken(req, projectCookieNames(config.cookies, projectId));
+      if (!token) return null;
+      try {
+        const claims = await services.accessTokens.verify(token, projectAudience(projectId));
+        if (!claims) return null;
+        const found = await services.endUsers.findViewer(claims.sub, claims.sid, projectId);
+        if (found) await services.sessions.touch(found.session);
+        return found;
+      } catch (error) {
+        logger.error({ err: error, requestId }, "Could not resolve the end user");
+        throw new GraphQLError("The service is temporarily unavailable; retry shortly", {
+          extensions: { code: "SERVICE_UNAVAILABLE", http: { status: 503 } },
+        });
+      }
+    };
+
     return {
       requestId,
       meta,
@@ -113,6 +151,31 @@ export function createContextFactory(
       },
       clearSessionCookies() {
         clearSessionCookies(res, config.cookies, names);
+      },
+      endUser(projectId) {
+        let found = endUserViewers.get(projectId);
+        if (!found) {
+          found = resolveEndUser(projectId);
+          endUserViewers.set(projectId, found);
+        }
+        return found;
+      },
+      actAsEndUser(projectId, next) {
+        endUserViewers.set(projectId, Promise.resolve(next));
+      },
+      endUserRefreshCookie(projectId) {
+        return readRefreshCookie(req, projectCookieNames(config.cookies, projectId));
+      },
+      setEndUserCookies(projectId, result) {
+        setSessionCookies(res, config.cookies, projectCookieNames(config.cookies, projectId), {
+          accessToken: result.accessToken.token,
+          accessExpiresAt: result.accessToken.expiresAt,
+          refreshToken: result.refreshToken,
+          refreshExpiresAt: result.refreshExpiresAt,
+        });
+      },
+      clearEndUserCookies(projectId) {
+        clearSessionCookies(res, config.cookies, projectCookieNames(config.cookies, projectId));
       },
     };
   };

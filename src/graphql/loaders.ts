@@ -6,7 +6,9 @@
 import { inArray } from "drizzle-orm";
 import type { Executor } from "../db/connection";
 import { users, type UserRow } from "../db/schema/index";
+import { createEndUserLoaders } from "../modules/end-users/end-users.loaders";
 import { createOrganizationLoaders } from "../modules/organizations/organizations.loaders";
+import { createPolicyLoaders } from "../modules/policies/policies.loaders";
 import { createProjectLoaders } from "../modules/projects/projects.loaders";
 import { createByIdLoader, type LoadUsersOf } from "./page-loader";
 
@@ -33,12 +35,15 @@ export function createLoaders(db: Executor, viewerId: string | null) {
     users: usersLoader,
     organizations: createOrganizationLoaders(db, viewerId, loadUsersOf),
     projects: createProjectLoaders(db, viewerId, loadUsersOf),
+    policies: createPolicyLoaders(db),
+    endUsers: createEndUserLoaders(db),
   };
   return {
     ...loaders,
     clearAll() {
       loaders.users.clearAll();
-      for (const group of [loaders.organizations, loaders.projects]) {
+      const groups = [loaders.organizations, loaders.projects, loaders.policies, loaders.endUsers];
+      for (const group of groups) {
         for (const loader of Object.values(group)) loader.clearAll();
       }
     },

@@ -10,6 +10,11 @@ import { buildSchema, type MiddlewareFn } from "type-graphql";
 import { AuditResolver } from "../modules/audit/audit.resolver";
 import { auditRules } from "../modules/audit/audit.rules";
 import { AuthResolver } from "../modules/auth/auth.resolver";
+import { EndUserAuthResolver } from "../modules/end-users/end-user-auth.resolver";
+import { EndUsersResolver, ProjectEndUsersResolver } from "../modules/end-users/end-users.resolver";
+import { endUsersRules } from "../modules/end-users/end-users.rules";
+import { PoliciesResolver, ProjectPoliciesResolver } from "../modules/policies/policies.resolver";
+import { policiesRules } from "../modules/policies/policies.rules";
 import { authRules } from "../modules/auth/auth.rules";
 import {
   InvitationsResolver,
@@ -48,6 +53,11 @@ const resolvers = [
   ProjectsResolver,
   ProjectMemberResolver,
   OrganizationProjectsResolver,
+  PoliciesResolver,
+  ProjectPoliciesResolver,
+  EndUserAuthResolver,
+  EndUsersResolver,
+  ProjectEndUsersResolver,
   AuditResolver,
 ] as const;
 
@@ -107,6 +117,8 @@ export const gatehouseRules = mergeRules(
   organizationsRules,
   invitationsRules,
   projectsRules,
+  policiesRules,
+  endUsersRules,
   auditRules,
 );
 

@@ -55,6 +55,13 @@ export type AuditEventEdge = {
   node: AuditEvent;
 };
 
+/** An identifier end users sign up and log in with */
+export type AuthMethod =
+  | 'EMAIL'
+  | 'GITHUB'
+  | 'GOOGLE'
+  | 'PHONE';
+
 export type AuthPayload = {
   __typename?: 'AuthPayload';
   session: Session;
@@ -62,9 +69,93 @@ export type AuthPayload = {
   user: User;
 };
 
+/** How end users prove who they are. TWO_FACTOR policies can be created now; the second factor is enforced once MFA exists (until then they log in with a password alone). */
+export type AuthType =
+  | 'OAUTH'
+  | 'PASSWORD'
+  | 'TWO_FACTOR';
+
 export type ChangePasswordInput = {
   currentPassword: Scalars['String']['input'];
   newPassword: Scalars['String']['input'];
+};
+
+/** A customer of one project: each project has its own pool, so the same email in two projects is two end users */
+export type EndUser = {
+  __typename?: 'EndUser';
+  createdAt: Scalars['DateTime']['output'];
+  email?: Maybe<Scalars['EmailAddress']['output']>;
+  emailVerified: Scalars['Boolean']['output'];
+  fullName: Scalars['String']['output'];
+  id: Scalars['UUID']['output'];
+  lastLogInAt?: Maybe<Scalars['DateTime']['output']>;
+  mfaEnabled: Scalars['Boolean']['output'];
+  /** E.164, like +14155550123 */
+  phone?: Maybe<Scalars['String']['output']>;
+  /** Readable by project staff, not by end users */
+  project: Project;
+  role?: Maybe<Scalars['String']['output']>;
+  /** Live sessions, newest first */
+  sessions: SessionConnection;
+  status?: Maybe<Scalars['String']['output']>;
+};
+
+
+/** A customer of one project: each project has its own pool, so the same email in two projects is two end users */
+export type EndUserSessionsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type EndUserAuthPayload = {
+  __typename?: 'EndUserAuthPayload';
+  endUser: EndUser;
+  session: Session;
+  tokens: Tokens;
+};
+
+export type EndUserConnection = {
+  __typename?: 'EndUserConnection';
+  edges: Array<EndUserEdge>;
+  pageInfo: PageInfo;
+  /** How many items the list holds across every page */
+  totalCount: Scalars['Int']['output'];
+};
+
+export type EndUserEdge = {
+  __typename?: 'EndUserEdge';
+  /** Opaque; pass as `after` to read on from here */
+  cursor: Scalars['String']['output'];
+  node: EndUser;
+};
+
+/** Either email or phone, as the project policy's authMethods allow */
+export type EndUserLogInInput = {
+  email?: InputMaybe<Scalars['EmailAddress']['input']>;
+  password: Scalars['String']['input'];
+  phone?: InputMaybe<Scalars['String']['input']>;
+  /** Also return the refresh token in the body */
+  returnRefreshToken?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+export type EndUserLogInResult = EndUserAuthPayload | MfaChallenge;
+
+export type EndUserSignUpInput = {
+  /** One of the project policy's authMethods */
+  authMethod: AuthMethod;
+  /** Required for EMAIL */
+  email?: InputMaybe<Scalars['EmailAddress']['input']>;
+  fullName: Scalars['String']['input'];
+  /** Checked against the project's password policy */
+  password: Scalars['String']['input'];
+  /** E.164; required for PHONE and when the policy requires a phone */
+  phone?: InputMaybe<Scalars['String']['input']>;
+  /** Also return the refresh token in the body */
+  returnRefreshToken?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Only a role of the policy's selfAssignableRoles; defaultRole otherwise */
+  role?: InputMaybe<Scalars['String']['input']>;
+  /** Only a status of the policy's selfAssignableStatuses; defaultStatus otherwise */
+  status?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type InvitationStatus =
@@ -106,12 +197,31 @@ export type Mutation = {
   changePassword: Scalars['Boolean']['output'];
   /** Creates an organization with you as its owner */
   createOrganization: Organization;
+  /** The first step of a project's setup: its end users' password rules */
+  createPasswordPolicy: PasswordPolicy;
   /** Creates a project with you as its manager */
   createProject: Project;
+  /** The second step: how end users sign up and log in. Needs the password policy (FAILED_PRECONDITION without it); end users can sign up once it exists. */
+  createProjectPolicy: ProjectPolicy;
+  /** Deletes the end user; their sessions end at once */
+  deleteEndUser: Scalars['Boolean']['output'];
   /** Deletes the organization with its projects, memberships and invitations */
   deleteOrganization: Scalars['Boolean']['output'];
+  /** FAILED_PRECONDITION while the project policy references it */
+  deletePasswordPolicy: Scalars['Boolean']['output'];
   /** Deletes the project and everything in it */
   deleteProject: Scalars['Boolean']['output'];
+  /** End users cannot sign up or log in without one */
+  deleteProjectPolicy: Scalars['Boolean']['output'];
+  /** Checked against the project's password policy; every other session ends */
+  endUserChangePassword: Scalars['Boolean']['output'];
+  endUserLogIn: EndUserLogInResult;
+  /** End this project's current end-user session (access token, else refresh cookie). False when none was live. */
+  endUserLogOut: Scalars['Boolean']['output'];
+  /** Exchange this project's refresh token (argument, else its cookie) for new tokens */
+  endUserRefreshSession: EndUserAuthPayload;
+  /** Create an end user in this project and sign in, under its policies (FAILED_PRECONDITION until the project has a password policy and a project policy) */
+  endUserSignUp: EndUserAuthPayload;
   /** Emails a single-use invitation (valid 7 days); re-inviting an address replaces its token */
   inviteOrganizationMember: OrganizationInvitation;
   logIn: LogInResult;
@@ -124,6 +234,8 @@ export type Mutation = {
   removeProjectMember: Scalars['Boolean']['output'];
   /** End all your sessions (or all but this one); returns how many ended */
   revokeAllSessions: Scalars['Int']['output'];
+  /** Ends every session of the end user; returns how many */
+  revokeEndUserSessions: Scalars['Int']['output'];
   revokeOrganizationInvitation: Scalars['Boolean']['output'];
   /** End one of your own sessions */
   revokeSession: Scalars['Boolean']['output'];
@@ -131,11 +243,19 @@ export type Mutation = {
   signUp: AuthPayload;
   /** Makes another active member owner and you admin, in one step */
   transferOrganizationOwnership: Organization;
+  /** Set an end user's role and status (within the project policy's lists; an empty string clears). A blocked status ends their sessions at once. */
+  updateEndUser: EndUser;
+  /** An empty phone clears it (where the policy allows) */
+  updateEndUserProfile: EndUser;
   updateOrganization: Organization;
   updateOrganizationMember: OrganizationMember;
+  /** Changes the fields given; others stay */
+  updatePasswordPolicy: PasswordPolicy;
   updateProfile: User;
   updateProject: Project;
   updateProjectMember: ProjectMember;
+  /** Changes the fields given; others stay. Statuses newly listed as blocked end the sessions of the end users who have them. */
+  updateProjectPolicy: ProjectPolicy;
 };
 
 
@@ -169,10 +289,42 @@ export type MutationCreateOrganizationArgs = {
 };
 
 
+export type MutationCreatePasswordPolicyArgs = {
+  maxLength?: InputMaybe<Scalars['Int']['input']>;
+  minLength?: InputMaybe<Scalars['Int']['input']>;
+  projectId: Scalars['UUID']['input'];
+  requireNumbers?: InputMaybe<Scalars['Boolean']['input']>;
+  requireSpecialChars?: InputMaybe<Scalars['Boolean']['input']>;
+  requireUppercase?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+
 export type MutationCreateProjectArgs = {
   description?: InputMaybe<Scalars['String']['input']>;
   name: Scalars['String']['input'];
   organizationId: Scalars['UUID']['input'];
+};
+
+
+export type MutationCreateProjectPolicyArgs = {
+  authMethods?: InputMaybe<Array<AuthMethod>>;
+  authRequired?: InputMaybe<Scalars['Boolean']['input']>;
+  authType?: InputMaybe<AuthType>;
+  blockedStatuses?: InputMaybe<Array<Scalars['String']['input']>>;
+  defaultRole?: InputMaybe<Scalars['String']['input']>;
+  defaultStatus?: InputMaybe<Scalars['String']['input']>;
+  phoneRequired?: InputMaybe<Scalars['Boolean']['input']>;
+  projectId: Scalars['UUID']['input'];
+  roles?: InputMaybe<Array<Scalars['String']['input']>>;
+  selfAssignableRoles?: InputMaybe<Array<Scalars['String']['input']>>;
+  selfAssignableStatuses?: InputMaybe<Array<Scalars['String']['input']>>;
+  statuses?: InputMaybe<Array<Scalars['String']['input']>>;
+};
+
+
+export type MutationDeleteEndUserArgs = {
+  id: Scalars['UUID']['input'];
+  projectId: Scalars['UUID']['input'];
 };
 
 
@@ -181,8 +333,48 @@ export type MutationDeleteOrganizationArgs = {
 };
 
 
+export type MutationDeletePasswordPolicyArgs = {
+  projectId: Scalars['UUID']['input'];
+};
+
+
 export type MutationDeleteProjectArgs = {
   id: Scalars['UUID']['input'];
+};
+
+
+export type MutationDeleteProjectPolicyArgs = {
+  projectId: Scalars['UUID']['input'];
+};
+
+
+export type MutationEndUserChangePasswordArgs = {
+  currentPassword: Scalars['String']['input'];
+  newPassword: Scalars['String']['input'];
+  projectId: Scalars['UUID']['input'];
+};
+
+
+export type MutationEndUserLogInArgs = {
+  input: EndUserLogInInput;
+  projectId: Scalars['UUID']['input'];
+};
+
+
+export type MutationEndUserLogOutArgs = {
+  projectId: Scalars['UUID']['input'];
+};
+
+
+export type MutationEndUserRefreshSessionArgs = {
+  projectId: Scalars['UUID']['input'];
+  refreshToken?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationEndUserSignUpArgs = {
+  input: EndUserSignUpInput;
+  projectId: Scalars['UUID']['input'];
 };
 
 
@@ -220,6 +412,12 @@ export type MutationRevokeAllSessionsArgs = {
 };
 
 
+export type MutationRevokeEndUserSessionsArgs = {
+  id: Scalars['UUID']['input'];
+  projectId: Scalars['UUID']['input'];
+};
+
+
 export type MutationRevokeOrganizationInvitationArgs = {
   id: Scalars['UUID']['input'];
 };
@@ -241,6 +439,21 @@ export type MutationTransferOrganizationOwnershipArgs = {
 };
 
 
+export type MutationUpdateEndUserArgs = {
+  id: Scalars['UUID']['input'];
+  projectId: Scalars['UUID']['input'];
+  role?: InputMaybe<Scalars['String']['input']>;
+  status?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationUpdateEndUserProfileArgs = {
+  fullName?: InputMaybe<Scalars['String']['input']>;
+  phone?: InputMaybe<Scalars['String']['input']>;
+  projectId: Scalars['UUID']['input'];
+};
+
+
 export type MutationUpdateOrganizationArgs = {
   id: Scalars['UUID']['input'];
   name?: InputMaybe<Scalars['String']['input']>;
@@ -253,6 +466,16 @@ export type MutationUpdateOrganizationMemberArgs = {
   role?: InputMaybe<OrganizationRole>;
   status?: InputMaybe<MembershipStatus>;
   userId: Scalars['UUID']['input'];
+};
+
+
+export type MutationUpdatePasswordPolicyArgs = {
+  maxLength?: InputMaybe<Scalars['Int']['input']>;
+  minLength?: InputMaybe<Scalars['Int']['input']>;
+  projectId: Scalars['UUID']['input'];
+  requireNumbers?: InputMaybe<Scalars['Boolean']['input']>;
+  requireSpecialChars?: InputMaybe<Scalars['Boolean']['input']>;
+  requireUppercase?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 
@@ -273,6 +496,22 @@ export type MutationUpdateProjectMemberArgs = {
   role?: InputMaybe<ProjectRole>;
   status?: InputMaybe<MembershipStatus>;
   userId: Scalars['UUID']['input'];
+};
+
+
+export type MutationUpdateProjectPolicyArgs = {
+  authMethods?: InputMaybe<Array<AuthMethod>>;
+  authRequired?: InputMaybe<Scalars['Boolean']['input']>;
+  authType?: InputMaybe<AuthType>;
+  blockedStatuses?: InputMaybe<Array<Scalars['String']['input']>>;
+  defaultRole?: InputMaybe<Scalars['String']['input']>;
+  defaultStatus?: InputMaybe<Scalars['String']['input']>;
+  phoneRequired?: InputMaybe<Scalars['Boolean']['input']>;
+  projectId: Scalars['UUID']['input'];
+  roles?: InputMaybe<Array<Scalars['String']['input']>>;
+  selfAssignableRoles?: InputMaybe<Array<Scalars['String']['input']>>;
+  selfAssignableStatuses?: InputMaybe<Array<Scalars['String']['input']>>;
+  statuses?: InputMaybe<Array<Scalars['String']['input']>>;
 };
 
 /** A tenant: members with roles, and the projects they run */
@@ -418,6 +657,21 @@ export type PageInfo = {
   startCursor?: Maybe<Scalars['String']['output']>;
 };
 
+/** The password rules of a project's end users */
+export type PasswordPolicy = {
+  __typename?: 'PasswordPolicy';
+  id: Scalars['UUID']['output'];
+  /** From 64 to 128 */
+  maxLength: Scalars['Int']['output'];
+  /** At least 8 */
+  minLength: Scalars['Int']['output'];
+  requireNumbers: Scalars['Boolean']['output'];
+  /** A character that is neither a letter nor a digit */
+  requireSpecialChars: Scalars['Boolean']['output'];
+  requireUppercase: Scalars['Boolean']['output'];
+  updatedAt: Scalars['DateTime']['output'];
+};
+
 /** A platform user's role across the whole server */
 export type PlatformRole =
   | 'ADMIN'
@@ -428,15 +682,39 @@ export type Project = {
   __typename?: 'Project';
   createdAt: Scalars['DateTime']['output'];
   description?: Maybe<Scalars['String']['output']>;
+  /** Null unless it is this project's */
+  endUser?: Maybe<EndUser>;
+  /** The project's end users, oldest first; search matches email or name */
+  endUsers: EndUserConnection;
   id: Scalars['UUID']['output'];
   /** Platform users with a role in this project, in joining order */
   members: ProjectMemberConnection;
   name: Scalars['String']['output'];
   organization: Organization;
+  /** Null until created */
+  passwordPolicy?: Maybe<PasswordPolicy>;
+  /** Null until created */
+  policy?: Maybe<ProjectPolicy>;
   /** What you may do here, from the permission matrix (see the README) */
   viewerPermissions: Array<Scalars['String']['output']>;
   /** The role you act with here (MANAGER for organization owners and admins) */
   viewerRole?: Maybe<ProjectRole>;
+};
+
+
+/** An application inside an organization, with its own end users */
+export type ProjectEndUserArgs = {
+  id: Scalars['UUID']['input'];
+};
+
+
+/** An application inside an organization, with its own end users */
+export type ProjectEndUsersArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  role?: InputMaybe<Scalars['String']['input']>;
+  search?: InputMaybe<Scalars['String']['input']>;
+  status?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -487,6 +765,33 @@ export type ProjectMemberEdge = {
   node: ProjectMember;
 };
 
+/** How a project's end users sign up and log in */
+export type ProjectPolicy = {
+  __typename?: 'ProjectPolicy';
+  /** The identifiers sign-up and log-in accept (EMAIL, PHONE: password sign-in) */
+  authMethods: Array<AuthMethod>;
+  /** Whether the application requires a signed-in end user; Gatehouse keeps it for the application to read */
+  authRequired: Scalars['Boolean']['output'];
+  authType: AuthType;
+  /** Statuses that cannot log in; giving one to an end user ends their sessions at once */
+  blockedStatuses: Array<Scalars['String']['output']>;
+  defaultRole?: Maybe<Scalars['String']['output']>;
+  defaultStatus?: Maybe<Scalars['String']['output']>;
+  id: Scalars['UUID']['output'];
+  passwordPolicy: PasswordPolicy;
+  /** Every end user must give a phone number */
+  phoneRequired: Scalars['Boolean']['output'];
+  /** Allowed end-user roles; empty = no restriction */
+  roles: Array<Scalars['String']['output']>;
+  /** Roles end users may choose for themselves at sign-up (empty: none) */
+  selfAssignableRoles: Array<Scalars['String']['output']>;
+  /** Statuses end users may choose for themselves at sign-up (empty: none) */
+  selfAssignableStatuses: Array<Scalars['String']['output']>;
+  /** Allowed end-user statuses; empty = no restriction */
+  statuses: Array<Scalars['String']['output']>;
+  updatedAt: Scalars['DateTime']['output'];
+};
+
 /** A member's role in a project; organization owners and admins act as MANAGER */
 export type ProjectRole =
   | 'CONTRIBUTOR'
@@ -497,6 +802,8 @@ export type Query = {
   __typename?: 'Query';
   /** Newest first. With organizationId: that organization's events (its projects' included), for its owners and admins. With projectId: that project's, for its managers. With neither: every event, for platform admins. */
   auditEvents: AuditEventConnection;
+  /** The signed-in end user of this project (bearer token or its cookie), or null */
+  endUserMe?: Maybe<EndUser>;
   /** The signed-in platform user, or null */
   me?: Maybe<User>;
   /** An organization you are an active member of, by id or slug; null otherwise */
@@ -514,6 +821,11 @@ export type QueryAuditEventsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
   organizationId?: InputMaybe<Scalars['UUID']['input']>;
   projectId?: InputMaybe<Scalars['UUID']['input']>;
+};
+
+
+export type QueryEndUserMeArgs = {
+  projectId: Scalars['UUID']['input'];
 };
 
 
@@ -651,6 +963,211 @@ export type ChangePasswordMutationVariables = Exact<{
 
 
 export type ChangePasswordMutation = { __typename?: 'Mutation', changePassword: boolean };
+
+export type PasswordPolicyFieldsFragment = { __typename?: 'PasswordPolicy', id: string, minLength: number, maxLength: number, requireNumbers: boolean, requireUppercase: boolean, requireSpecialChars: boolean, updatedAt: string };
+
+export type ProjectPolicyFieldsFragment = { __typename?: 'ProjectPolicy', id: string, authRequired: boolean, authType: AuthType, authMethods: Array<AuthMethod>, phoneRequired: boolean, roles: Array<string>, statuses: Array<string>, selfAssignableRoles: Array<string>, selfAssignableStatuses: Array<string>, blockedStatuses: Array<string>, defaultRole?: string | null, defaultStatus?: string | null, updatedAt: string, passwordPolicy: { __typename?: 'PasswordPolicy', id: string } };
+
+export type EndUserFieldsFragment = { __typename?: 'EndUser', id: string, email?: string | null, phone?: string | null, emailVerified: boolean, fullName: string, role?: string | null, status?: string | null, mfaEnabled: boolean, createdAt: string, lastLogInAt?: string | null };
+
+export type EndUserAuthFieldsFragment = { __typename?: 'EndUserAuthPayload', endUser: { __typename?: 'EndUser', id: string, email?: string | null, phone?: string | null, emailVerified: boolean, fullName: string, role?: string | null, status?: string | null, mfaEnabled: boolean, createdAt: string, lastLogInAt?: string | null }, session: { __typename?: 'Session', id: string, current: boolean, expiresAt: string }, tokens: { __typename?: 'Tokens', accessToken: string, accessTokenExpiresAt: string, refreshToken?: string | null } };
+
+export type CreatePasswordPolicyMutationVariables = Exact<{
+  projectId: Scalars['UUID']['input'];
+  minLength?: InputMaybe<Scalars['Int']['input']>;
+  maxLength?: InputMaybe<Scalars['Int']['input']>;
+  requireNumbers?: InputMaybe<Scalars['Boolean']['input']>;
+  requireUppercase?: InputMaybe<Scalars['Boolean']['input']>;
+  requireSpecialChars?: InputMaybe<Scalars['Boolean']['input']>;
+}>;
+
+
+export type CreatePasswordPolicyMutation = { __typename?: 'Mutation', createPasswordPolicy: { __typename?: 'PasswordPolicy', id: string, minLength: number, maxLength: number, requireNumbers: boolean, requireUppercase: boolean, requireSpecialChars: boolean, updatedAt: string } };
+
+export type UpdatePasswordPolicyMutationVariables = Exact<{
+  projectId: Scalars['UUID']['input'];
+  minLength?: InputMaybe<Scalars['Int']['input']>;
+  maxLength?: InputMaybe<Scalars['Int']['input']>;
+  requireNumbers?: InputMaybe<Scalars['Boolean']['input']>;
+  requireUppercase?: InputMaybe<Scalars['Boolean']['input']>;
+  requireSpecialChars?: InputMaybe<Scalars['Boolean']['input']>;
+}>;
+
+
+export type UpdatePasswordPolicyMutation = { __typename?: 'Mutation', updatePasswordPolicy: { __typename?: 'PasswordPolicy', id: string, minLength: number, maxLength: number, requireNumbers: boolean, requireUppercase: boolean, requireSpecialChars: boolean, updatedAt: string } };
+
+export type DeletePasswordPolicyMutationVariables = Exact<{
+  projectId: Scalars['UUID']['input'];
+}>;
+
+
+export type DeletePasswordPolicyMutation = { __typename?: 'Mutation', deletePasswordPolicy: boolean };
+
+export type CreateProjectPolicyMutationVariables = Exact<{
+  projectId: Scalars['UUID']['input'];
+  authRequired?: InputMaybe<Scalars['Boolean']['input']>;
+  authType?: InputMaybe<AuthType>;
+  authMethods?: InputMaybe<Array<AuthMethod> | AuthMethod>;
+  phoneRequired?: InputMaybe<Scalars['Boolean']['input']>;
+  roles?: InputMaybe<Array<Scalars['String']['input']> | Scalars['String']['input']>;
+  statuses?: InputMaybe<Array<Scalars['String']['input']> | Scalars['String']['input']>;
+  selfAssignableRoles?: InputMaybe<Array<Scalars['String']['input']> | Scalars['String']['input']>;
+  selfAssignableStatuses?: InputMaybe<Array<Scalars['String']['input']> | Scalars['String']['input']>;
+  blockedStatuses?: InputMaybe<Array<Scalars['String']['input']> | Scalars['String']['input']>;
+  defaultRole?: InputMaybe<Scalars['String']['input']>;
+  defaultStatus?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type CreateProjectPolicyMutation = { __typename?: 'Mutation', createProjectPolicy: { __typename?: 'ProjectPolicy', id: string, authRequired: boolean, authType: AuthType, authMethods: Array<AuthMethod>, phoneRequired: boolean, roles: Array<string>, statuses: Array<string>, selfAssignableRoles: Array<string>, selfAssignableStatuses: Array<string>, blockedStatuses: Array<string>, defaultRole?: string | null, defaultStatus?: string | null, updatedAt: string, passwordPolicy: { __typename?: 'PasswordPolicy', id: string } } };
+
+export type UpdateProjectPolicyMutationVariables = Exact<{
+  projectId: Scalars['UUID']['input'];
+  authRequired?: InputMaybe<Scalars['Boolean']['input']>;
+  authType?: InputMaybe<AuthType>;
+  authMethods?: InputMaybe<Array<AuthMethod> | AuthMethod>;
+  phoneRequired?: InputMaybe<Scalars['Boolean']['input']>;
+  roles?: InputMaybe<Array<Scalars['String']['input']> | Scalars['String']['input']>;
+  statuses?: InputMaybe<Array<Scalars['String']['input']> | Scalars['String']['input']>;
+  selfAssignableRoles?: InputMaybe<Array<Scalars['String']['input']> | Scalars['String']['input']>;
+  selfAssignableStatuses?: InputMaybe<Array<Scalars['String']['input']> | Scalars['String']['input']>;
+  blockedStatuses?: InputMaybe<Array<Scalars['String']['input']> | Scalars['String']['input']>;
+  defaultRole?: InputMaybe<Scalars['String']['input']>;
+  defaultStatus?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type UpdateProjectPolicyMutation = { __typename?: 'Mutation', updateProjectPolicy: { __typename?: 'ProjectPolicy', id: string, authRequired: boolean, authType: AuthType, authMethods: Array<AuthMethod>, phoneRequired: boolean, roles: Array<string>, statuses: Array<string>, selfAssignableRoles: Array<string>, selfAssignableStatuses: Array<string>, blockedStatuses: Array<string>, defaultRole?: string | null, defaultStatus?: string | null, updatedAt: string, passwordPolicy: { __typename?: 'PasswordPolicy', id: string } } };
+
+export type DeleteProjectPolicyMutationVariables = Exact<{
+  projectId: Scalars['UUID']['input'];
+}>;
+
+
+export type DeleteProjectPolicyMutation = { __typename?: 'Mutation', deleteProjectPolicy: boolean };
+
+export type ProjectPoliciesQueryVariables = Exact<{
+  id: Scalars['UUID']['input'];
+}>;
+
+
+export type ProjectPoliciesQuery = { __typename?: 'Query', project?: { __typename?: 'Project', id: string, passwordPolicy?: { __typename?: 'PasswordPolicy', id: string, minLength: number, maxLength: number, requireNumbers: boolean, requireUppercase: boolean, requireSpecialChars: boolean, updatedAt: string } | null, policy?: { __typename?: 'ProjectPolicy', id: string, authRequired: boolean, authType: AuthType, authMethods: Array<AuthMethod>, phoneRequired: boolean, roles: Array<string>, statuses: Array<string>, selfAssignableRoles: Array<string>, selfAssignableStatuses: Array<string>, blockedStatuses: Array<string>, defaultRole?: string | null, defaultStatus?: string | null, updatedAt: string, passwordPolicy: { __typename?: 'PasswordPolicy', id: string } } | null } | null };
+
+export type EndUserSignUpMutationVariables = Exact<{
+  projectId: Scalars['UUID']['input'];
+  input: EndUserSignUpInput;
+}>;
+
+
+export type EndUserSignUpMutation = { __typename?: 'Mutation', endUserSignUp: { __typename?: 'EndUserAuthPayload', endUser: { __typename?: 'EndUser', id: string, email?: string | null, phone?: string | null, emailVerified: boolean, fullName: string, role?: string | null, status?: string | null, mfaEnabled: boolean, createdAt: string, lastLogInAt?: string | null }, session: { __typename?: 'Session', id: string, current: boolean, expiresAt: string }, tokens: { __typename?: 'Tokens', accessToken: string, accessTokenExpiresAt: string, refreshToken?: string | null } } };
+
+export type EndUserLogInMutationVariables = Exact<{
+  projectId: Scalars['UUID']['input'];
+  input: EndUserLogInInput;
+}>;
+
+
+export type EndUserLogInMutation = { __typename?: 'Mutation', endUserLogIn: { __typename: 'EndUserAuthPayload', endUser: { __typename?: 'EndUser', id: string, email?: string | null, phone?: string | null, emailVerified: boolean, fullName: string, role?: string | null, status?: string | null, mfaEnabled: boolean, createdAt: string, lastLogInAt?: string | null }, session: { __typename?: 'Session', id: string, current: boolean, expiresAt: string }, tokens: { __typename?: 'Tokens', accessToken: string, accessTokenExpiresAt: string, refreshToken?: string | null } } | { __typename: 'MfaChallenge', mfaToken: string, expiresAt: string } };
+
+export type EndUserRefreshSessionMutationVariables = Exact<{
+  projectId: Scalars['UUID']['input'];
+  refreshToken?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type EndUserRefreshSessionMutation = { __typename?: 'Mutation', endUserRefreshSession: { __typename?: 'EndUserAuthPayload', endUser: { __typename?: 'EndUser', id: string, email?: string | null, phone?: string | null, emailVerified: boolean, fullName: string, role?: string | null, status?: string | null, mfaEnabled: boolean, createdAt: string, lastLogInAt?: string | null }, session: { __typename?: 'Session', id: string, current: boolean, expiresAt: string }, tokens: { __typename?: 'Tokens', accessToken: string, accessTokenExpiresAt: string, refreshToken?: string | null } } };
+
+export type EndUserLogOutMutationVariables = Exact<{
+  projectId: Scalars['UUID']['input'];
+}>;
+
+
+export type EndUserLogOutMutation = { __typename?: 'Mutation', endUserLogOut: boolean };
+
+export type EndUserMeQueryVariables = Exact<{
+  projectId: Scalars['UUID']['input'];
+}>;
+
+
+export type EndUserMeQuery = { __typename?: 'Query', endUserMe?: { __typename?: 'EndUser', id: string, email?: string | null, phone?: string | null, emailVerified: boolean, fullName: string, role?: string | null, status?: string | null, mfaEnabled: boolean, createdAt: string, lastLogInAt?: string | null } | null };
+
+export type EndUserMeWithSessionsQueryVariables = Exact<{
+  projectId: Scalars['UUID']['input'];
+}>;
+
+
+export type EndUserMeWithSessionsQuery = { __typename?: 'Query', endUserMe?: { __typename?: 'EndUser', id: string, sessions: { __typename?: 'SessionConnection', totalCount: number, edges: Array<{ __typename?: 'SessionEdge', node: { __typename?: 'Session', id: string, current: boolean } }> } } | null };
+
+export type EndUserMeProjectQueryVariables = Exact<{
+  projectId: Scalars['UUID']['input'];
+}>;
+
+
+export type EndUserMeProjectQuery = { __typename?: 'Query', endUserMe?: { __typename?: 'EndUser', id: string, project: { __typename?: 'Project', id: string, name: string } } | null };
+
+export type UpdateEndUserProfileMutationVariables = Exact<{
+  projectId: Scalars['UUID']['input'];
+  fullName?: InputMaybe<Scalars['String']['input']>;
+  phone?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type UpdateEndUserProfileMutation = { __typename?: 'Mutation', updateEndUserProfile: { __typename?: 'EndUser', id: string, email?: string | null, phone?: string | null, emailVerified: boolean, fullName: string, role?: string | null, status?: string | null, mfaEnabled: boolean, createdAt: string, lastLogInAt?: string | null } };
+
+export type EndUserChangePasswordMutationVariables = Exact<{
+  projectId: Scalars['UUID']['input'];
+  currentPassword: Scalars['String']['input'];
+  newPassword: Scalars['String']['input'];
+}>;
+
+
+export type EndUserChangePasswordMutation = { __typename?: 'Mutation', endUserChangePassword: boolean };
+
+export type ProjectEndUsersQueryVariables = Exact<{
+  id: Scalars['UUID']['input'];
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+  search?: InputMaybe<Scalars['String']['input']>;
+  status?: InputMaybe<Scalars['String']['input']>;
+  role?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type ProjectEndUsersQuery = { __typename?: 'Query', project?: { __typename?: 'Project', id: string, endUsers: { __typename?: 'EndUserConnection', totalCount: number, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor?: string | null, hasPreviousPage: boolean, startCursor?: string | null }, edges: Array<{ __typename?: 'EndUserEdge', cursor: string, node: { __typename?: 'EndUser', id: string, email?: string | null, phone?: string | null, emailVerified: boolean, fullName: string, role?: string | null, status?: string | null, mfaEnabled: boolean, createdAt: string, lastLogInAt?: string | null } }> } } | null };
+
+export type ProjectEndUserQueryVariables = Exact<{
+  projectId: Scalars['UUID']['input'];
+  id: Scalars['UUID']['input'];
+}>;
+
+
+export type ProjectEndUserQuery = { __typename?: 'Query', project?: { __typename?: 'Project', id: string, endUser?: { __typename?: 'EndUser', id: string, email?: string | null, phone?: string | null, emailVerified: boolean, fullName: string, role?: string | null, status?: string | null, mfaEnabled: boolean, createdAt: string, lastLogInAt?: string | null, project: { __typename?: 'Project', id: string }, sessions: { __typename?: 'SessionConnection', totalCount: number } } | null } | null };
+
+export type UpdateEndUserMutationVariables = Exact<{
+  projectId: Scalars['UUID']['input'];
+  id: Scalars['UUID']['input'];
+  role?: InputMaybe<Scalars['String']['input']>;
+  status?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type UpdateEndUserMutation = { __typename?: 'Mutation', updateEndUser: { __typename?: 'EndUser', id: string, email?: string | null, phone?: string | null, emailVerified: boolean, fullName: string, role?: string | null, status?: string | null, mfaEnabled: boolean, createdAt: string, lastLogInAt?: string | null } };
+
+export type DeleteEndUserMutationVariables = Exact<{
+  projectId: Scalars['UUID']['input'];
+  id: Scalars['UUID']['input'];
+}>;
+
+
+export type DeleteEndUserMutation = { __typename?: 'Mutation', deleteEndUser: boolean };
+
+export type RevokeEndUserSessionsMutationVariables = Exact<{
+  projectId: Scalars['UUID']['input'];
+  id: Scalars['UUID']['input'];
+}>;
+
+
+export type RevokeEndUserSessionsMutation = { __typename?: 'Mutation', revokeEndUserSessions: number };
 
 export type OrganizationFieldsFragment = { __typename?: 'Organization', id: string, name: string, slug: string, createdAt: string, viewerRole?: OrganizationRole | null, viewerPermissions: Array<string> };
 
@@ -955,6 +1472,10 @@ export type RevokeAllSessionsMutation = { __typename?: 'Mutation', revokeAllSess
 
 export const SessionFieldsFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"SessionFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Session"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"lastUsedAt"}},{"kind":"Field","name":{"kind":"Name","value":"expiresAt"}},{"kind":"Field","name":{"kind":"Name","value":"ipAddress"}},{"kind":"Field","name":{"kind":"Name","value":"userAgent"}},{"kind":"Field","name":{"kind":"Name","value":"current"}}]}}]} as unknown as DocumentNode<SessionFieldsFragment, unknown>;
 export const AuthPayloadFieldsFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"AuthPayloadFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"AuthPayload"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"user"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"email"}},{"kind":"Field","name":{"kind":"Name","value":"fullName"}},{"kind":"Field","name":{"kind":"Name","value":"platformRole"}},{"kind":"Field","name":{"kind":"Name","value":"emailVerified"}},{"kind":"Field","name":{"kind":"Name","value":"mfaEnabled"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}}]}},{"kind":"Field","name":{"kind":"Name","value":"session"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"SessionFields"}}]}},{"kind":"Field","name":{"kind":"Name","value":"tokens"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"accessToken"}},{"kind":"Field","name":{"kind":"Name","value":"accessTokenExpiresAt"}},{"kind":"Field","name":{"kind":"Name","value":"refreshToken"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"SessionFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Session"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"lastUsedAt"}},{"kind":"Field","name":{"kind":"Name","value":"expiresAt"}},{"kind":"Field","name":{"kind":"Name","value":"ipAddress"}},{"kind":"Field","name":{"kind":"Name","value":"userAgent"}},{"kind":"Field","name":{"kind":"Name","value":"current"}}]}}]} as unknown as DocumentNode<AuthPayloadFieldsFragment, unknown>;
+export const PasswordPolicyFieldsFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"PasswordPolicyFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"PasswordPolicy"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"minLength"}},{"kind":"Field","name":{"kind":"Name","value":"maxLength"}},{"kind":"Field","name":{"kind":"Name","value":"requireNumbers"}},{"kind":"Field","name":{"kind":"Name","value":"requireUppercase"}},{"kind":"Field","name":{"kind":"Name","value":"requireSpecialChars"}},{"kind":"Field","name":{"kind":"Name","value":"updatedAt"}}]}}]} as unknown as DocumentNode<PasswordPolicyFieldsFragment, unknown>;
+export const ProjectPolicyFieldsFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"ProjectPolicyFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"ProjectPolicy"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"authRequired"}},{"kind":"Field","name":{"kind":"Name","value":"authType"}},{"kind":"Field","name":{"kind":"Name","value":"authMethods"}},{"kind":"Field","name":{"kind":"Name","value":"phoneRequired"}},{"kind":"Field","name":{"kind":"Name","value":"roles"}},{"kind":"Field","name":{"kind":"Name","value":"statuses"}},{"kind":"Field","name":{"kind":"Name","value":"selfAssignableRoles"}},{"kind":"Field","name":{"kind":"Name","value":"selfAssignableStatuses"}},{"kind":"Field","name":{"kind":"Name","value":"blockedStatuses"}},{"kind":"Field","name":{"kind":"Name","value":"defaultRole"}},{"kind":"Field","name":{"kind":"Name","value":"defaultStatus"}},{"kind":"Field","name":{"kind":"Name","value":"updatedAt"}},{"kind":"Field","name":{"kind":"Name","value":"passwordPolicy"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]} as unknown as DocumentNode<ProjectPolicyFieldsFragment, unknown>;
+export const EndUserFieldsFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"EndUserFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"EndUser"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"email"}},{"kind":"Field","name":{"kind":"Name","value":"phone"}},{"kind":"Field","name":{"kind":"Name","value":"emailVerified"}},{"kind":"Field","name":{"kind":"Name","value":"fullName"}},{"kind":"Field","name":{"kind":"Name","value":"role"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"mfaEnabled"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"lastLogInAt"}}]}}]} as unknown as DocumentNode<EndUserFieldsFragment, unknown>;
+export const EndUserAuthFieldsFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"EndUserAuthFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"EndUserAuthPayload"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"endUser"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"EndUserFields"}}]}},{"kind":"Field","name":{"kind":"Name","value":"session"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"current"}},{"kind":"Field","name":{"kind":"Name","value":"expiresAt"}}]}},{"kind":"Field","name":{"kind":"Name","value":"tokens"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"accessToken"}},{"kind":"Field","name":{"kind":"Name","value":"accessTokenExpiresAt"}},{"kind":"Field","name":{"kind":"Name","value":"refreshToken"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"EndUserFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"EndUser"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"email"}},{"kind":"Field","name":{"kind":"Name","value":"phone"}},{"kind":"Field","name":{"kind":"Name","value":"emailVerified"}},{"kind":"Field","name":{"kind":"Name","value":"fullName"}},{"kind":"Field","name":{"kind":"Name","value":"role"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"mfaEnabled"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"lastLogInAt"}}]}}]} as unknown as DocumentNode<EndUserAuthFieldsFragment, unknown>;
 export const OrganizationFieldsFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"OrganizationFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Organization"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"slug"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"viewerRole"}},{"kind":"Field","name":{"kind":"Name","value":"viewerPermissions"}}]}}]} as unknown as DocumentNode<OrganizationFieldsFragment, unknown>;
 export const ProjectFieldsFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"ProjectFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Project"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"description"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"viewerRole"}},{"kind":"Field","name":{"kind":"Name","value":"viewerPermissions"}},{"kind":"Field","name":{"kind":"Name","value":"organization"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]} as unknown as DocumentNode<ProjectFieldsFragment, unknown>;
 export const MemberFieldsFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"MemberFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"OrganizationMember"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"role"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"joinedAt"}},{"kind":"Field","name":{"kind":"Name","value":"user"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"email"}}]}}]}}]} as unknown as DocumentNode<MemberFieldsFragment, unknown>;
@@ -965,6 +1486,27 @@ export const LogInDocument = {"kind":"Document","definitions":[{"kind":"Operatio
 export const RefreshSessionDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"RefreshSession"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"refreshToken"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"refreshSession"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"refreshToken"},"value":{"kind":"Variable","name":{"kind":"Name","value":"refreshToken"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"AuthPayloadFields"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"SessionFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Session"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"lastUsedAt"}},{"kind":"Field","name":{"kind":"Name","value":"expiresAt"}},{"kind":"Field","name":{"kind":"Name","value":"ipAddress"}},{"kind":"Field","name":{"kind":"Name","value":"userAgent"}},{"kind":"Field","name":{"kind":"Name","value":"current"}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"AuthPayloadFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"AuthPayload"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"user"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"email"}},{"kind":"Field","name":{"kind":"Name","value":"fullName"}},{"kind":"Field","name":{"kind":"Name","value":"platformRole"}},{"kind":"Field","name":{"kind":"Name","value":"emailVerified"}},{"kind":"Field","name":{"kind":"Name","value":"mfaEnabled"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}}]}},{"kind":"Field","name":{"kind":"Name","value":"session"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"SessionFields"}}]}},{"kind":"Field","name":{"kind":"Name","value":"tokens"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"accessToken"}},{"kind":"Field","name":{"kind":"Name","value":"accessTokenExpiresAt"}},{"kind":"Field","name":{"kind":"Name","value":"refreshToken"}}]}}]}}]} as unknown as DocumentNode<RefreshSessionMutation, RefreshSessionMutationVariables>;
 export const LogOutDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"LogOut"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"logOut"}}]}}]} as unknown as DocumentNode<LogOutMutation, LogOutMutationVariables>;
 export const ChangePasswordDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"ChangePassword"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ChangePasswordInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"changePassword"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}]}]}}]} as unknown as DocumentNode<ChangePasswordMutation, ChangePasswordMutationVariables>;
+export const CreatePasswordPolicyDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CreatePasswordPolicy"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"projectId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"UUID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"minLength"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"maxLength"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"requireNumbers"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Boolean"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"requireUppercase"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Boolean"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"requireSpecialChars"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Boolean"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createPasswordPolicy"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"projectId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"projectId"}}},{"kind":"Argument","name":{"kind":"Name","value":"minLength"},"value":{"kind":"Variable","name":{"kind":"Name","value":"minLength"}}},{"kind":"Argument","name":{"kind":"Name","value":"maxLength"},"value":{"kind":"Variable","name":{"kind":"Name","value":"maxLength"}}},{"kind":"Argument","name":{"kind":"Name","value":"requireNumbers"},"value":{"kind":"Variable","name":{"kind":"Name","value":"requireNumbers"}}},{"kind":"Argument","name":{"kind":"Name","value":"requireUppercase"},"value":{"kind":"Variable","name":{"kind":"Name","value":"requireUppercase"}}},{"kind":"Argument","name":{"kind":"Name","value":"requireSpecialChars"},"value":{"kind":"Variable","name":{"kind":"Name","value":"requireSpecialChars"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"PasswordPolicyFields"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"PasswordPolicyFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"PasswordPolicy"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"minLength"}},{"kind":"Field","name":{"kind":"Name","value":"maxLength"}},{"kind":"Field","name":{"kind":"Name","value":"requireNumbers"}},{"kind":"Field","name":{"kind":"Name","value":"requireUppercase"}},{"kind":"Field","name":{"kind":"Name","value":"requireSpecialChars"}},{"kind":"Field","name":{"kind":"Name","value":"updatedAt"}}]}}]} as unknown as DocumentNode<CreatePasswordPolicyMutation, CreatePasswordPolicyMutationVariables>;
+export const UpdatePasswordPolicyDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"UpdatePasswordPolicy"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"projectId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"UUID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"minLength"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"maxLength"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"requireNumbers"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Boolean"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"requireUppercase"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Boolean"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"requireSpecialChars"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Boolean"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"updatePasswordPolicy"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"projectId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"projectId"}}},{"kind":"Argument","name":{"kind":"Name","value":"minLength"},"value":{"kind":"Variable","name":{"kind":"Name","value":"minLength"}}},{"kind":"Argument","name":{"kind":"Name","value":"maxLength"},"value":{"kind":"Variable","name":{"kind":"Name","value":"maxLength"}}},{"kind":"Argument","name":{"kind":"Name","value":"requireNumbers"},"value":{"kind":"Variable","name":{"kind":"Name","value":"requireNumbers"}}},{"kind":"Argument","name":{"kind":"Name","value":"requireUppercase"},"value":{"kind":"Variable","name":{"kind":"Name","value":"requireUppercase"}}},{"kind":"Argument","name":{"kind":"Name","value":"requireSpecialChars"},"value":{"kind":"Variable","name":{"kind":"Name","value":"requireSpecialChars"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"PasswordPolicyFields"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"PasswordPolicyFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"PasswordPolicy"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"minLength"}},{"kind":"Field","name":{"kind":"Name","value":"maxLength"}},{"kind":"Field","name":{"kind":"Name","value":"requireNumbers"}},{"kind":"Field","name":{"kind":"Name","value":"requireUppercase"}},{"kind":"Field","name":{"kind":"Name","value":"requireSpecialChars"}},{"kind":"Field","name":{"kind":"Name","value":"updatedAt"}}]}}]} as unknown as DocumentNode<UpdatePasswordPolicyMutation, UpdatePasswordPolicyMutationVariables>;
+export const DeletePasswordPolicyDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"DeletePasswordPolicy"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"projectId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"UUID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"deletePasswordPolicy"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"projectId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"projectId"}}}]}]}}]} as unknown as DocumentNode<DeletePasswordPolicyMutation, DeletePasswordPolicyMutationVariables>;
+export const CreateProjectPolicyDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CreateProjectPolicy"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"projectId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"UUID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"authRequired"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Boolean"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"authType"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"AuthType"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"authMethods"}},"type":{"kind":"ListType","type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"AuthMethod"}}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"phoneRequired"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Boolean"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"roles"}},"type":{"kind":"ListType","type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"statuses"}},"type":{"kind":"ListType","type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"selfAssignableRoles"}},"type":{"kind":"ListType","type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"selfAssignableStatuses"}},"type":{"kind":"ListType","type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"blockedStatuses"}},"type":{"kind":"ListType","type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"defaultRole"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"defaultStatus"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createProjectPolicy"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"projectId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"projectId"}}},{"kind":"Argument","name":{"kind":"Name","value":"authRequired"},"value":{"kind":"Variable","name":{"kind":"Name","value":"authRequired"}}},{"kind":"Argument","name":{"kind":"Name","value":"authType"},"value":{"kind":"Variable","name":{"kind":"Name","value":"authType"}}},{"kind":"Argument","name":{"kind":"Name","value":"authMethods"},"value":{"kind":"Variable","name":{"kind":"Name","value":"authMethods"}}},{"kind":"Argument","name":{"kind":"Name","value":"phoneRequired"},"value":{"kind":"Variable","name":{"kind":"Name","value":"phoneRequired"}}},{"kind":"Argument","name":{"kind":"Name","value":"roles"},"value":{"kind":"Variable","name":{"kind":"Name","value":"roles"}}},{"kind":"Argument","name":{"kind":"Name","value":"statuses"},"value":{"kind":"Variable","name":{"kind":"Name","value":"statuses"}}},{"kind":"Argument","name":{"kind":"Name","value":"selfAssignableRoles"},"value":{"kind":"Variable","name":{"kind":"Name","value":"selfAssignableRoles"}}},{"kind":"Argument","name":{"kind":"Name","value":"selfAssignableStatuses"},"value":{"kind":"Variable","name":{"kind":"Name","value":"selfAssignableStatuses"}}},{"kind":"Argument","name":{"kind":"Name","value":"blockedStatuses"},"value":{"kind":"Variable","name":{"kind":"Name","value":"blockedStatuses"}}},{"kind":"Argument","name":{"kind":"Name","value":"defaultRole"},"value":{"kind":"Variable","name":{"kind":"Name","value":"defaultRole"}}},{"kind":"Argument","name":{"kind":"Name","value":"defaultStatus"},"value":{"kind":"Variable","name":{"kind":"Name","value":"defaultStatus"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"ProjectPolicyFields"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"ProjectPolicyFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"ProjectPolicy"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"authRequired"}},{"kind":"Field","name":{"kind":"Name","value":"authType"}},{"kind":"Field","name":{"kind":"Name","value":"authMethods"}},{"kind":"Field","name":{"kind":"Name","value":"phoneRequired"}},{"kind":"Field","name":{"kind":"Name","value":"roles"}},{"kind":"Field","name":{"kind":"Name","value":"statuses"}},{"kind":"Field","name":{"kind":"Name","value":"selfAssignableRoles"}},{"kind":"Field","name":{"kind":"Name","value":"selfAssignableStatuses"}},{"kind":"Field","name":{"kind":"Name","value":"blockedStatuses"}},{"kind":"Field","name":{"kind":"Name","value":"defaultRole"}},{"kind":"Field","name":{"kind":"Name","value":"defaultStatus"}},{"kind":"Field","name":{"kind":"Name","value":"updatedAt"}},{"kind":"Field","name":{"kind":"Name","value":"passwordPolicy"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]} as unknown as DocumentNode<CreateProjectPolicyMutation, CreateProjectPolicyMutationVariables>;
+export const UpdateProjectPolicyDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"UpdateProjectPolicy"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"projectId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"UUID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"authRequired"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Boolean"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"authType"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"AuthType"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"authMethods"}},"type":{"kind":"ListType","type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"AuthMethod"}}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"phoneRequired"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Boolean"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"roles"}},"type":{"kind":"ListType","type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"statuses"}},"type":{"kind":"ListType","type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"selfAssignableRoles"}},"type":{"kind":"ListType","type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"selfAssignableStatuses"}},"type":{"kind":"ListType","type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"blockedStatuses"}},"type":{"kind":"ListType","type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"defaultRole"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"defaultStatus"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"updateProjectPolicy"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"projectId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"projectId"}}},{"kind":"Argument","name":{"kind":"Name","value":"authRequired"},"value":{"kind":"Variable","name":{"kind":"Name","value":"authRequired"}}},{"kind":"Argument","name":{"kind":"Name","value":"authType"},"value":{"kind":"Variable","name":{"kind":"Name","value":"authType"}}},{"kind":"Argument","name":{"kind":"Name","value":"authMethods"},"value":{"kind":"Variable","name":{"kind":"Name","value":"authMethods"}}},{"kind":"Argument","name":{"kind":"Name","value":"phoneRequired"},"value":{"kind":"Variable","name":{"kind":"Name","value":"phoneRequired"}}},{"kind":"Argument","name":{"kind":"Name","value":"roles"},"value":{"kind":"Variable","name":{"kind":"Name","value":"roles"}}},{"kind":"Argument","name":{"kind":"Name","value":"statuses"},"value":{"kind":"Variable","name":{"kind":"Name","value":"statuses"}}},{"kind":"Argument","name":{"kind":"Name","value":"selfAssignableRoles"},"value":{"kind":"Variable","name":{"kind":"Name","value":"selfAssignableRoles"}}},{"kind":"Argument","name":{"kind":"Name","value":"selfAssignableStatuses"},"value":{"kind":"Variable","name":{"kind":"Name","value":"selfAssignableStatuses"}}},{"kind":"Argument","name":{"kind":"Name","value":"blockedStatuses"},"value":{"kind":"Variable","name":{"kind":"Name","value":"blockedStatuses"}}},{"kind":"Argument","name":{"kind":"Name","value":"defaultRole"},"value":{"kind":"Variable","name":{"kind":"Name","value":"defaultRole"}}},{"kind":"Argument","name":{"kind":"Name","value":"defaultStatus"},"value":{"kind":"Variable","name":{"kind":"Name","value":"defaultStatus"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"ProjectPolicyFields"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"ProjectPolicyFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"ProjectPolicy"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"authRequired"}},{"kind":"Field","name":{"kind":"Name","value":"authType"}},{"kind":"Field","name":{"kind":"Name","value":"authMethods"}},{"kind":"Field","name":{"kind":"Name","value":"phoneRequired"}},{"kind":"Field","name":{"kind":"Name","value":"roles"}},{"kind":"Field","name":{"kind":"Name","value":"statuses"}},{"kind":"Field","name":{"kind":"Name","value":"selfAssignableRoles"}},{"kind":"Field","name":{"kind":"Name","value":"selfAssignableStatuses"}},{"kind":"Field","name":{"kind":"Name","value":"blockedStatuses"}},{"kind":"Field","name":{"kind":"Name","value":"defaultRole"}},{"kind":"Field","name":{"kind":"Name","value":"defaultStatus"}},{"kind":"Field","name":{"kind":"Name","value":"updatedAt"}},{"kind":"Field","name":{"kind":"Name","value":"passwordPolicy"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]} as unknown as DocumentNode<UpdateProjectPolicyMutation, UpdateProjectPolicyMutationVariables>;
+export const DeleteProjectPolicyDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"DeleteProjectPolicy"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"projectId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"UUID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"deleteProjectPolicy"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"projectId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"projectId"}}}]}]}}]} as unknown as DocumentNode<DeleteProjectPolicyMutation, DeleteProjectPolicyMutationVariables>;
+export const ProjectPoliciesDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"ProjectPolicies"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"UUID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"project"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"passwordPolicy"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"PasswordPolicyFields"}}]}},{"kind":"Field","name":{"kind":"Name","value":"policy"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"ProjectPolicyFields"}}]}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"PasswordPolicyFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"PasswordPolicy"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"minLength"}},{"kind":"Field","name":{"kind":"Name","value":"maxLength"}},{"kind":"Field","name":{"kind":"Name","value":"requireNumbers"}},{"kind":"Field","name":{"kind":"Name","value":"requireUppercase"}},{"kind":"Field","name":{"kind":"Name","value":"requireSpecialChars"}},{"kind":"Field","name":{"kind":"Name","value":"updatedAt"}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"ProjectPolicyFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"ProjectPolicy"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"authRequired"}},{"kind":"Field","name":{"kind":"Name","value":"authType"}},{"kind":"Field","name":{"kind":"Name","value":"authMethods"}},{"kind":"Field","name":{"kind":"Name","value":"phoneRequired"}},{"kind":"Field","name":{"kind":"Name","value":"roles"}},{"kind":"Field","name":{"kind":"Name","value":"statuses"}},{"kind":"Field","name":{"kind":"Name","value":"selfAssignableRoles"}},{"kind":"Field","name":{"kind":"Name","value":"selfAssignableStatuses"}},{"kind":"Field","name":{"kind":"Name","value":"blockedStatuses"}},{"kind":"Field","name":{"kind":"Name","value":"defaultRole"}},{"kind":"Field","name":{"kind":"Name","value":"defaultStatus"}},{"kind":"Field","name":{"kind":"Name","value":"updatedAt"}},{"kind":"Field","name":{"kind":"Name","value":"passwordPolicy"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]} as unknown as DocumentNode<ProjectPoliciesQuery, ProjectPoliciesQueryVariables>;
+export const EndUserSignUpDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"EndUserSignUp"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"projectId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"UUID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"EndUserSignUpInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"endUserSignUp"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"projectId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"projectId"}}},{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"EndUserAuthFields"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"EndUserFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"EndUser"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"email"}},{"kind":"Field","name":{"kind":"Name","value":"phone"}},{"kind":"Field","name":{"kind":"Name","value":"emailVerified"}},{"kind":"Field","name":{"kind":"Name","value":"fullName"}},{"kind":"Field","name":{"kind":"Name","value":"role"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"mfaEnabled"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"lastLogInAt"}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"EndUserAuthFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"EndUserAuthPayload"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"endUser"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"EndUserFields"}}]}},{"kind":"Field","name":{"kind":"Name","value":"session"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"current"}},{"kind":"Field","name":{"kind":"Name","value":"expiresAt"}}]}},{"kind":"Field","name":{"kind":"Name","value":"tokens"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"accessToken"}},{"kind":"Field","name":{"kind":"Name","value":"accessTokenExpiresAt"}},{"kind":"Field","name":{"kind":"Name","value":"refreshToken"}}]}}]}}]} as unknown as DocumentNode<EndUserSignUpMutation, EndUserSignUpMutationVariables>;
+export const EndUserLogInDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"EndUserLogIn"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"projectId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"UUID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"EndUserLogInInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"endUserLogIn"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"projectId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"projectId"}}},{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"EndUserAuthPayload"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"EndUserAuthFields"}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"MfaChallenge"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"mfaToken"}},{"kind":"Field","name":{"kind":"Name","value":"expiresAt"}}]}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"EndUserFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"EndUser"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"email"}},{"kind":"Field","name":{"kind":"Name","value":"phone"}},{"kind":"Field","name":{"kind":"Name","value":"emailVerified"}},{"kind":"Field","name":{"kind":"Name","value":"fullName"}},{"kind":"Field","name":{"kind":"Name","value":"role"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"mfaEnabled"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"lastLogInAt"}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"EndUserAuthFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"EndUserAuthPayload"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"endUser"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"EndUserFields"}}]}},{"kind":"Field","name":{"kind":"Name","value":"session"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"current"}},{"kind":"Field","name":{"kind":"Name","value":"expiresAt"}}]}},{"kind":"Field","name":{"kind":"Name","value":"tokens"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"accessToken"}},{"kind":"Field","name":{"kind":"Name","value":"accessTokenExpiresAt"}},{"kind":"Field","name":{"kind":"Name","value":"refreshToken"}}]}}]}}]} as unknown as DocumentNode<EndUserLogInMutation, EndUserLogInMutationVariables>;
+export const EndUserRefreshSessionDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"EndUserRefreshSession"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"projectId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"UUID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"refreshToken"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"endUserRefreshSession"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"projectId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"projectId"}}},{"kind":"Argument","name":{"kind":"Name","value":"refreshToken"},"value":{"kind":"Variable","name":{"kind":"Name","value":"refreshToken"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"EndUserAuthFields"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"EndUserFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"EndUser"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"email"}},{"kind":"Field","name":{"kind":"Name","value":"phone"}},{"kind":"Field","name":{"kind":"Name","value":"emailVerified"}},{"kind":"Field","name":{"kind":"Name","value":"fullName"}},{"kind":"Field","name":{"kind":"Name","value":"role"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"mfaEnabled"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"lastLogInAt"}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"EndUserAuthFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"EndUserAuthPayload"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"endUser"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"EndUserFields"}}]}},{"kind":"Field","name":{"kind":"Name","value":"session"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"current"}},{"kind":"Field","name":{"kind":"Name","value":"expiresAt"}}]}},{"kind":"Field","name":{"kind":"Name","value":"tokens"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"accessToken"}},{"kind":"Field","name":{"kind":"Name","value":"accessTokenExpiresAt"}},{"kind":"Field","name":{"kind":"Name","value":"refreshToken"}}]}}]}}]} as unknown as DocumentNode<EndUserRefreshSessionMutation, EndUserRefreshSessionMutationVariables>;
+export const EndUserLogOutDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"EndUserLogOut"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"projectId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"UUID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"endUserLogOut"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"projectId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"projectId"}}}]}]}}]} as unknown as DocumentNode<EndUserLogOutMutation, EndUserLogOutMutationVariables>;
+export const EndUserMeDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"EndUserMe"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"projectId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"UUID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"endUserMe"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"projectId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"projectId"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"EndUserFields"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"EndUserFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"EndUser"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"email"}},{"kind":"Field","name":{"kind":"Name","value":"phone"}},{"kind":"Field","name":{"kind":"Name","value":"emailVerified"}},{"kind":"Field","name":{"kind":"Name","value":"fullName"}},{"kind":"Field","name":{"kind":"Name","value":"role"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"mfaEnabled"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"lastLogInAt"}}]}}]} as unknown as DocumentNode<EndUserMeQuery, EndUserMeQueryVariables>;
+export const EndUserMeWithSessionsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"EndUserMeWithSessions"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"projectId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"UUID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"endUserMe"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"projectId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"projectId"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"sessions"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"current"}}]}}]}}]}}]}}]}}]} as unknown as DocumentNode<EndUserMeWithSessionsQuery, EndUserMeWithSessionsQueryVariables>;
+export const EndUserMeProjectDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"EndUserMeProject"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"projectId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"UUID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"endUserMe"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"projectId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"projectId"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"project"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}}]}}]}}]} as unknown as DocumentNode<EndUserMeProjectQuery, EndUserMeProjectQueryVariables>;
+export const UpdateEndUserProfileDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"UpdateEndUserProfile"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"projectId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"UUID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"fullName"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"phone"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"updateEndUserProfile"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"projectId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"projectId"}}},{"kind":"Argument","name":{"kind":"Name","value":"fullName"},"value":{"kind":"Variable","name":{"kind":"Name","value":"fullName"}}},{"kind":"Argument","name":{"kind":"Name","value":"phone"},"value":{"kind":"Variable","name":{"kind":"Name","value":"phone"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"EndUserFields"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"EndUserFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"EndUser"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"email"}},{"kind":"Field","name":{"kind":"Name","value":"phone"}},{"kind":"Field","name":{"kind":"Name","value":"emailVerified"}},{"kind":"Field","name":{"kind":"Name","value":"fullName"}},{"kind":"Field","name":{"kind":"Name","value":"role"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"mfaEnabled"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"lastLogInAt"}}]}}]} as unknown as DocumentNode<UpdateEndUserProfileMutation, UpdateEndUserProfileMutationVariables>;
+export const EndUserChangePasswordDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"EndUserChangePassword"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"projectId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"UUID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"currentPassword"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"newPassword"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"endUserChangePassword"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"projectId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"projectId"}}},{"kind":"Argument","name":{"kind":"Name","value":"currentPassword"},"value":{"kind":"Variable","name":{"kind":"Name","value":"currentPassword"}}},{"kind":"Argument","name":{"kind":"Name","value":"newPassword"},"value":{"kind":"Variable","name":{"kind":"Name","value":"newPassword"}}}]}]}}]} as unknown as DocumentNode<EndUserChangePasswordMutation, EndUserChangePasswordMutationVariables>;
+export const ProjectEndUsersDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"ProjectEndUsers"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"UUID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"search"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"status"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"role"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"project"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"endUsers"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}},{"kind":"Argument","name":{"kind":"Name","value":"search"},"value":{"kind":"Variable","name":{"kind":"Name","value":"search"}}},{"kind":"Argument","name":{"kind":"Name","value":"status"},"value":{"kind":"Variable","name":{"kind":"Name","value":"status"}}},{"kind":"Argument","name":{"kind":"Name","value":"role"},"value":{"kind":"Variable","name":{"kind":"Name","value":"role"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}},{"kind":"Field","name":{"kind":"Name","value":"hasPreviousPage"}},{"kind":"Field","name":{"kind":"Name","value":"startCursor"}}]}},{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"cursor"}},{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"EndUserFields"}}]}}]}}]}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"EndUserFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"EndUser"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"email"}},{"kind":"Field","name":{"kind":"Name","value":"phone"}},{"kind":"Field","name":{"kind":"Name","value":"emailVerified"}},{"kind":"Field","name":{"kind":"Name","value":"fullName"}},{"kind":"Field","name":{"kind":"Name","value":"role"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"mfaEnabled"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"lastLogInAt"}}]}}]} as unknown as DocumentNode<ProjectEndUsersQuery, ProjectEndUsersQueryVariables>;
+export const ProjectEndUserDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"ProjectEndUser"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"projectId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"UUID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"UUID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"project"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"projectId"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"endUser"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"EndUserFields"}},{"kind":"Field","name":{"kind":"Name","value":"project"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}},{"kind":"Field","name":{"kind":"Name","value":"sessions"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}}]}}]}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"EndUserFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"EndUser"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"email"}},{"kind":"Field","name":{"kind":"Name","value":"phone"}},{"kind":"Field","name":{"kind":"Name","value":"emailVerified"}},{"kind":"Field","name":{"kind":"Name","value":"fullName"}},{"kind":"Field","name":{"kind":"Name","value":"role"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"mfaEnabled"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"lastLogInAt"}}]}}]} as unknown as DocumentNode<ProjectEndUserQuery, ProjectEndUserQueryVariables>;
+export const UpdateEndUserDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"UpdateEndUser"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"projectId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"UUID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"UUID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"role"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"status"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"updateEndUser"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"projectId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"projectId"}}},{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}},{"kind":"Argument","name":{"kind":"Name","value":"role"},"value":{"kind":"Variable","name":{"kind":"Name","value":"role"}}},{"kind":"Argument","name":{"kind":"Name","value":"status"},"value":{"kind":"Variable","name":{"kind":"Name","value":"status"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"EndUserFields"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"EndUserFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"EndUser"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"email"}},{"kind":"Field","name":{"kind":"Name","value":"phone"}},{"kind":"Field","name":{"kind":"Name","value":"emailVerified"}},{"kind":"Field","name":{"kind":"Name","value":"fullName"}},{"kind":"Field","name":{"kind":"Name","value":"role"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"mfaEnabled"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"lastLogInAt"}}]}}]} as unknown as DocumentNode<UpdateEndUserMutation, UpdateEndUserMutationVariables>;
+export const DeleteEndUserDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"DeleteEndUser"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"projectId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"UUID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"UUID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"deleteEndUser"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"projectId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"projectId"}}},{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}]}]}}]} as unknown as DocumentNode<DeleteEndUserMutation, DeleteEndUserMutationVariables>;
+export const RevokeEndUserSessionsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"RevokeEndUserSessions"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"projectId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"UUID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"UUID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"revokeEndUserSessions"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"projectId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"projectId"}}},{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}]}]}}]} as unknown as DocumentNode<RevokeEndUserSessionsMutation, RevokeEndUserSessionsMutationVariables>;
 export const OrganizationByIdDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"OrganizationById"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"UUID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"organization"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"OrganizationFields"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"OrganizationFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Organization"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"slug"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"viewerRole"}},{"kind":"Field","name":{"kind":"Name","value":"viewerPermissions"}}]}}]} as unknown as DocumentNode<OrganizationByIdQuery, OrganizationByIdQueryVariables>;
 export const OrganizationBySlugDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"OrganizationBySlug"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"slug"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"organization"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"slug"},"value":{"kind":"Variable","name":{"kind":"Name","value":"slug"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"OrganizationFields"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"OrganizationFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Organization"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"slug"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"viewerRole"}},{"kind":"Field","name":{"kind":"Name","value":"viewerPermissions"}}]}}]} as unknown as DocumentNode<OrganizationBySlugQuery, OrganizationBySlugQueryVariables>;
 export const MyOrganizationsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"MyOrganizations"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"organizations"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}},{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"cursor"}},{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"OrganizationFields"}}]}}]}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"OrganizationFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Organization"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"slug"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"viewerRole"}},{"kind":"Field","name":{"kind":"Name","value":"viewerPermissions"}}]}}]} as unknown as DocumentNode<MyOrganizationsQuery, MyOrganizationsQueryVariables>;

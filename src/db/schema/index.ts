@@ -3,3 +3,4 @@ export * from "./sessions";
 export * from "./signing-keys";
 export * from "./audit-events";
 export * from "./tenancy";
+export * from "./end-users";

@@ -1,18 +1,25 @@
-import { index, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
+import { check, index, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { endUsers } from "./end-users";
+import { projects } from "./tenancy";
 import { users } from "./users";
 
 /**
  * A session is one refresh-token family: it starts at log-in and ends at log-out, revocation,
  * reuse detection, or expiry. Its id is the `sid` claim of every access token it mints, so
  * revoking the row refuses those access tokens at once.
+ *
+ * A session belongs either to a platform user or to an end user of one project, never both:
+ * the project is kept on the row so every exchange can check it is used where it was issued,
+ * and deleting the end user or the project deletes its sessions (and so refuses its tokens).
  */
 export const sessions = pgTable(
   "sessions",
   {
     id: uuid().primaryKey().defaultRandom(),
-    userId: uuid()
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+    userId: uuid().references(() => users.id, { onDelete: "cascade" }),
+    endUserId: uuid().references(() => endUsers.id, { onDelete: "cascade" }),
+    projectId: uuid().references(() => projects.id, { onDelete: "cascade" }),
     // Millisecond precision: sessions are listed with keyset cursors (JavaScript dates).
     createdAt: timestamp({ withTimezone: true, precision: 3 }).notNull().defaultNow(),
     lastUsedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
@@ -27,6 +34,11 @@ export const sessions = pgTable(
   },
   (t) => [
     index("sessions_user_id_created_at_idx").on(t.userId, t.createdAt, t.id),
+    index("sessions_end_user_id_created_at_idx").on(t.endUserId, t.createdAt, t.id),
+    check(
+      "sessions_one_owner",
+      sql`(${t.userId} is not null and ${t.endUserId} is null and ${t.projectId} is null) or (${t.userId} is null and ${t.endUserId} is not null and ${t.projectId} is not null)`,
+    ),
     index("sessions_expires_at_idx").on(t.expiresAt),
   ],
 );

@@ -33,6 +33,22 @@ export const AuditActions = {
   PROJECT_MEMBER_ROLE_CHANGED: "project.member.role_changed",
   PROJECT_MEMBER_STATUS_CHANGED: "project.member.status_changed",
   PROJECT_MEMBER_REMOVED: "project.member.removed",
+  PASSWORD_POLICY_CREATED: "project.password_policy.created",
+  PASSWORD_POLICY_UPDATED: "project.password_policy.updated",
+  PASSWORD_POLICY_DELETED: "project.password_policy.deleted",
+  PROJECT_POLICY_CREATED: "project.policy.created",
+  PROJECT_POLICY_UPDATED: "project.policy.updated",
+  PROJECT_POLICY_DELETED: "project.policy.deleted",
+  END_USER_SIGNED_UP: "end_user.signed_up",
+  END_USER_LOGIN_SUCCEEDED: "end_user.login.succeeded",
+  END_USER_LOGIN_FAILED: "end_user.login.failed",
+  END_USER_LOGGED_OUT: "end_user.logged_out",
+  END_USER_PASSWORD_CHANGED: "end_user.password_changed",
+  END_USER_PROFILE_UPDATED: "end_user.profile_updated",
+  END_USER_ROLE_CHANGED: "end_user.role_changed",
+  END_USER_STATUS_CHANGED: "end_user.status_changed",
+  END_USER_SESSIONS_REVOKED: "end_user.sessions_revoked",
+  END_USER_DELETED: "end_user.deleted",
 } as const;
 export type AuditAction = (typeof AuditActions)[keyof typeof AuditActions];
 
@@ -45,6 +61,7 @@ export interface RequestMeta {
 export interface AuditEventInput {
   action: AuditAction;
   actorUserId?: string | null;
+  actorEndUserId?: string | null;
   organizationId?: string | null;
   projectId?: string | null;
   targetId?: string | null;
@@ -69,6 +86,7 @@ function toRow(event: AuditEventInput, at: Date): typeof auditEvents.$inferInser
     at,
     action: event.action,
     actorUserId: event.actorUserId ?? null,
+    actorEndUserId: event.actorEndUserId ?? null,
     organizationId: event.organizationId ?? null,
     projectId: event.projectId ?? null,
     targetId: event.targetId ?? null,

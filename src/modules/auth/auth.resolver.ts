@@ -3,7 +3,7 @@ import { AppError } from "../../errors";
 import { SessionErrors } from "../../auth/sessions";
 import type { Context } from "../../graphql/context";
 import { requireViewer } from "../../graphql/viewer";
-import { toSession } from "../sessions/sessions.mapper";
+import { toSession, toTokens } from "../sessions/sessions.mapper";
 import type { AuthResult } from "./auth.service";
 import {
   AuthPayload,
@@ -24,11 +24,7 @@ function deliver(
   return {
     user: result.user,
     session: toSession(result.session, result.session.id),
-    tokens: {
-      accessToken: result.accessToken.token,
-      accessTokenExpiresAt: result.accessToken.expiresAt,
-      refreshToken: returnRefreshToken ? result.refreshToken : null,
-    },
+    tokens: toTokens(result, returnRefreshToken),
   };
 }
 
@@ -85,8 +81,11 @@ export class AuthResolver {
       return ctx.services.auth.logOut(ctx.viewer.session.id, ctx.viewer.user.id, ctx.meta);
     }
     if (ctx.refreshCookie) {
-      const session = await ctx.services.sessions.findLiveByRefreshToken(ctx.refreshCookie);
-      if (session) return ctx.services.auth.logOut(session.id, session.userId, ctx.meta);
+      const session = await ctx.services.sessions.findLiveByRefreshToken(
+        ctx.refreshCookie,
+        "platform",
+      );
+      if (session?.userId) return ctx.services.auth.logOut(session.id, session.userId, ctx.meta);
     }
     return false;
   }

@@ -96,7 +96,7 @@ export function createAuthService(deps: {
             .values({ email, fullName: input.fullName.trim(), passwordHash })
             .returning();
           if (!user) throw new Error("User insert returned nothing");
-          const started = await sessions.start(user.id, meta, tx);
+          const started = await sessions.start({ userId: user.id }, meta, tx);
           await audit.record(
             { action: AuditActions.USER_SIGNED_UP, actorUserId: user.id, targetId: user.id, meta },
             tx,
@@ -162,7 +162,7 @@ export function createAuthService(deps: {
             .returning();
           row = rehashed ?? user;
         }
-        const started = await sessions.start(user.id, meta, tx);
+        const started = await sessions.start({ userId: user.id }, meta, tx);
         await audit.record(
           {
             action: AuditActions.USER_LOGIN_SUCCEEDED,
@@ -181,8 +181,10 @@ export function createAuthService(deps: {
     },
 
     async refresh(refreshToken, meta) {
-      const started = await sessions.refresh(refreshToken, meta);
-      const user = await deps.users.findById(started.session.userId);
+      const started = await sessions.refresh(refreshToken, meta, "platform");
+      // The platform scope only yields platform sessions, which always name their user.
+      const userId = started.session.userId;
+      const user = userId ? await deps.users.findById(userId) : null;
       if (!user) throw new AppError(AuthErrors.INVALID_CREDENTIALS);
       if (user.lockedAt) {
         await sessions.revoke(started.session.id, "revoked");
@@ -193,7 +195,7 @@ export function createAuthService(deps: {
 
     async logOut(sessionId, userId, meta) {
       return db.transaction(async (tx) => {
-        const ended = await sessions.revoke(sessionId, "logout", tx);
+        const ended = (await sessions.revoke(sessionId, "logout", tx)) !== null;
         if (ended) {
           await audit.record(
             {
@@ -233,10 +235,11 @@ export function createAuthService(deps: {
           .where(and(eq(users.id, viewer.user.id), eq(users.passwordHash, verifiedHash)))
           .returning({ id: users.id });
         if (!updated) throw new AppError(AuthErrors.PASSWORD_CHANGED_CONCURRENTLY);
-        const ended = await sessions.revokeAllForUser(viewer.user.id, "password_changed", {
-          exceptSessionId: viewer.session.id,
-          executor: tx,
-        });
+        const { length: ended } = await sessions.revokeAllOf(
+          { userId: viewer.user.id },
+          "password_changed",
+          { exceptSessionId: viewer.session.id, executor: tx },
+        );
         await audit.record(
           {
             action: AuditActions.USER_PASSWORD_CHANGED,

@@ -6,7 +6,6 @@
 import { and, eq } from "drizzle-orm";
 import type { Database, Executor } from "../../db/connection";
 import {
-  organizations,
   projectMembers,
   projects,
   type ProjectMemberRow,
@@ -23,12 +22,12 @@ import { checkDescription, checkName } from "../../validation";
 import { AuditActions, membershipChangeEvents, type AuditService } from "../audit/audit.service";
 import {
   authorizeInOrganization,
-  authorizeInProject,
   findMembership,
   lockOrganization,
 } from "../organizations/organizations.guards";
 import type { Actor } from "../organizations/organizations.service";
 import { ProjectErrors } from "./projects.errors";
+import { lockProject } from "./projects.guards";
 
 export interface ProjectInput {
   name?: string | null;
@@ -73,34 +72,6 @@ function validateProject(input: ProjectInput): FieldProblem[] {
 
 /** An empty description clears it. */
 const descriptionValue = (value: string) => (value.trim() === "" ? null : value.trim());
-
-/**
- * The project, with its organization locked (every tenancy change locks the organization
- * first) and the actor checked for `permission` under that lock.
- */
-async function lockProject(
-  tx: Executor,
-  id: string,
-  actorId: string,
-  permission: ProjectPermission,
-): Promise<ProjectRow> {
-  const [found] = await tx
-    .select({ organizationId: projects.organizationId })
-    .from(projects)
-    .where(eq(projects.id, id));
-  if (!found) throw new AppError(ProjectErrors.NOT_FOUND);
-  const locked = await tx
-    .select({ id: organizations.id })
-    .from(organizations)
-    .where(eq(organizations.id, found.organizationId))
-    .for("update");
-  // Read again under the lock: the project may have gone while this waited.
-  const [project] =
-    locked.length > 0 ? await tx.select().from(projects).where(eq(projects.id, id)) : [];
-  if (!project) throw new AppError(ProjectErrors.NOT_FOUND);
-  await authorizeInProject(tx, project, actorId, permission);
-  return project;
-}
 
 async function findProjectMember(tx: Executor, projectId: string, userId: string) {
   const [row] = await tx

@@ -29,7 +29,7 @@ export class UsersResolver {
     @Ctx() ctx: Context,
   ): Promise<SessionConnection> {
     const viewer = requireViewer(ctx);
-    const page = await ctx.services.sessions.listLiveForUser(user.id, pageRequest(args));
+    const page = await ctx.services.sessions.listLive({ userId: user.id }, pageRequest(args));
     return toConnection({
       ...page,
       rows: page.rows.map((row) => toSession(row, viewer.session.id)),

@@ -1,0 +1,47 @@
+import { allow, rule } from "graphql-shield";
+import { ProjectPermission as P } from "../../auth/permissions";
+import type { Context } from "../../graphql/context";
+import { checkProjectPermission, projectRule, UNAUTHENTICATED_ERROR } from "../../graphql/rules";
+import type { EndUser } from "./end-users.types";
+
+const byProjectId = (_: unknown, args: { projectId: string }) => args.projectId;
+
+/** Signed in as an end user of the project the arguments name. A platform token, or another
+ * project's, is not: each project is its own token audience. */
+const isEndUserOfProject = rule({ cache: "no_cache" })(
+  async (_parent, args: { projectId: string }, ctx: Context) =>
+    (await ctx.endUser(args.projectId)) ? true : UNAUTHENTICATED_ERROR(),
+);
+
+/** The end user themself, or platform users who may read the project (VIEWER and up). */
+const mayReadEndUser = rule({ cache: "no_cache" })(async (
+  endUser: EndUser,
+  _args,
+  ctx: Context,
+) => {
+  const self = await ctx.endUser(endUser.projectId);
+  if (self?.endUser.id === endUser.id) return true;
+  return checkProjectPermission(ctx, endUser.projectId, P.READ);
+});
+
+const manage = projectRule(P.MANAGE_END_USERS, byProjectId);
+
+export const endUsersRules = {
+  Query: { endUserMe: allow },
+  Mutation: {
+    // Anyone may try to sign up or in; the project's policies and the rate limits guard these.
+    endUserSignUp: allow,
+    endUserLogIn: allow,
+    endUserRefreshSession: allow,
+    endUserLogOut: allow,
+    updateEndUserProfile: isEndUserOfProject,
+    endUserChangePassword: isEndUserOfProject,
+    updateEndUser: manage,
+    deleteEndUser: manage,
+    revokeEndUserSessions: manage,
+  },
+  EndUser: mayReadEndUser,
+  EndUserEdge: allow,
+  EndUserConnection: allow,
+  EndUserAuthPayload: allow,
+};
