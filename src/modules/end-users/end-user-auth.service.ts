@@ -189,8 +189,8 @@ export function createEndUserAuthService(deps: {
       if (status !== null && !policy.selfAssignableStatuses.includes(status)) {
         problems.push({ field: "status", message: "is not a status end users may choose here" });
       }
+      // The policy's maxLength is at most the hard limit, so this also bounds the hashing input.
       problems.push(
-        checkPasswordLength("password", input.password),
         ...checkPasswordRules("password", input.password, passwordPolicy ?? DEFAULT_PASSWORD_RULES),
       );
       const invalid = problems.filter((p): p is FieldProblem => p !== null);
@@ -373,7 +373,6 @@ export function createEndUserAuthService(deps: {
       const rules = found?.passwordPolicy ?? DEFAULT_PASSWORD_RULES;
       const problems = [
         checkPasswordLength("currentPassword", input.currentPassword),
-        checkPasswordLength("newPassword", input.newPassword),
         ...checkPasswordRules("newPassword", input.newPassword, rules),
       ].filter((p): p is FieldProblem => p !== null);
       if (problems.length > 0) throw invalidInput(problems);
