@@ -1,7 +1,9 @@
 /**
  * Load benchmark: starts the real server (tsx src/main.ts) on a free port with a throw-away data
- * directory, seeds one user and one organization (200 members, 20 projects), then measures `me`
- * (bearer and cookie), `logIn`, `refreshSession` and a nested organization query with autocannon.
+ * directory, seeds one user, one organization (200 members, 20 projects) and, in an organization
+ * of that user's, a project open for sign-up (password and project policies) with one end user,
+ * then measures `me` (bearer and cookie), `logIn`, `refreshSession`, `endUserMe` (bearer and the
+ * project's cookie), `endUserLogIn` and a nested organization query with autocannon.
  * SQL statements per nested query are counted in-process beforehand, on an app over in-memory
  * PGlite (the spawned server cannot report them). Env: BENCH_DURATION (seconds, default 8),
  * BENCH_CONNECTIONS (default 10), DATABASE_URL (optional; embedded PGlite otherwise). Exits 1 if
@@ -35,6 +37,11 @@ const CREATE_ORGANIZATION = `mutation CreateOrganization($name: String!, $slug: 
 const ADD_ORGANIZATION_MEMBER = `mutation AddOrganizationMember($organizationId: UUID!, $email: EmailAddress!, $role: OrganizationRole!) { addOrganizationMember(organizationId: $organizationId, email: $email, role: $role) { role } }`;
 const CREATE_PROJECT = `mutation CreateProject($organizationId: UUID!, $name: String!, $description: String) { createProject(organizationId: $organizationId, name: $name, description: $description) { id } }`;
 const ADD_PROJECT_MEMBER = `mutation AddProjectMember($projectId: UUID!, $userId: UUID!, $role: ProjectRole!) { addProjectMember(projectId: $projectId, userId: $userId, role: $role) { role } }`;
+const CREATE_PASSWORD_POLICY = `mutation CreatePasswordPolicy($projectId: UUID!) { createPasswordPolicy(projectId: $projectId) { id } }`;
+const CREATE_PROJECT_POLICY = `mutation CreateProjectPolicy($projectId: UUID!) { createProjectPolicy(projectId: $projectId) { id } }`;
+const END_USER_SIGN_UP = `mutation EndUserSignUp($projectId: UUID!, $input: EndUserSignUpInput!) { endUserSignUp(projectId: $projectId, input: $input) { endUser { id } tokens { accessToken refreshToken } } }`;
+const END_USER_LOG_IN = `mutation EndUserLogIn($projectId: UUID!, $input: EndUserLogInInput!) { endUserLogIn(projectId: $projectId, input: $input) { ... on EndUserAuthPayload { tokens { accessToken refreshToken } } } }`;
+const END_USER_ME = `query EndUserMe($projectId: UUID!) { endUserMe(projectId: $projectId) { id email } }`;
 const ORGANIZATION_TREE = `{ organizations { edges { node {
   members(first: 100) { totalCount edges { node { role user { id email fullName } } } }
   projects(first: 20) { totalCount edges { node { id name
@@ -208,6 +215,48 @@ async function logInRefreshToken(base: string, email: string): Promise<string> {
   const token = pick(data, "logIn", "tokens", "refreshToken");
   if (typeof token !== "string") throw new Error("logIn returned no refresh token");
   return token;
+}
+
+/** A project's end user, signed up by email; the project's cookie carries the same token. */
+interface SeededEndUser {
+  projectId: string;
+  email: string;
+  accessToken: string;
+}
+
+/**
+ * Opens a project for end users the way an operator would: `accessToken`'s user creates an
+ * organization and a project in it, then its password policy and its project policy (the
+ * defaults: email and password), and one end user signs up there.
+ */
+async function seedEndUser(base: string, accessToken: string): Promise<SeededEndUser> {
+  const run = randomId();
+  const asUser = (query: string, variables: object) => graphql(base, query, variables, accessToken);
+  const organization = await asUser(CREATE_ORGANIZATION, {
+    name: `Bench pool ${run}`,
+    slug: `bench-pool-${run}`,
+  });
+  const organizationId = stringAt(organization, "createOrganization", "id");
+  const project = await asUser(CREATE_PROJECT, { organizationId, name: "Bench storefront" });
+  const projectId = stringAt(project, "createProject", "id");
+  await asUser(CREATE_PASSWORD_POLICY, { projectId });
+  await asUser(CREATE_PROJECT_POLICY, { projectId });
+  const email = `customer-${run}@example.com`;
+  const signedUp = await graphql(base, END_USER_SIGN_UP, {
+    projectId,
+    input: {
+      fullName: "Bench Customer",
+      email,
+      password: PASSWORD,
+      authMethod: "EMAIL",
+      returnRefreshToken: true,
+    },
+  });
+  return {
+    projectId,
+    email,
+    accessToken: stringAt(signedUp, "endUserSignUp", "tokens", "accessToken"),
+  };
 }
 
 async function runScenario(base: string, scenario: Scenario, duration: number): Promise<Row> {
@@ -453,7 +502,14 @@ async function main(): Promise<number> {
     const refreshTokens: string[] = [];
     for (let i = 0; i < CONNECTIONS; i++) refreshTokens.push(await logInRefreshToken(base, email));
 
+    const endUser = await seedEndUser(base, accessToken);
+    const endUserMe = JSON.stringify({
+      query: END_USER_ME,
+      variables: { projectId: endUser.projectId },
+    });
+
     const signedIn = (data: unknown) => pick(data, "me", "email") === email;
+    const endUserSignedIn = (data: unknown) => pick(data, "endUserMe", "email") === endUser.email;
     const scenarios: Scenario[] = [
       {
         name: "me (bearer)",
@@ -477,6 +533,31 @@ async function main(): Promise<number> {
         check: (data) => typeof pick(data, "logIn", "tokens", "accessToken") === "string",
       },
       refreshScenario(refreshTokens),
+      {
+        name: "endUserMe (bearer)",
+        headers: { authorization: `Bearer ${endUser.accessToken}` },
+        body: endUserMe,
+        check: endUserSignedIn,
+      },
+      {
+        name: "endUserMe (cookie)",
+        // The project's access cookie outside production (`__Host-` prefixed when Secure).
+        headers: { cookie: `ghp_${endUser.projectId}_at=${endUser.accessToken}` },
+        body: endUserMe,
+        check: endUserSignedIn,
+      },
+      {
+        name: "endUserLogIn",
+        headers: {},
+        body: JSON.stringify({
+          query: END_USER_LOG_IN,
+          variables: {
+            projectId: endUser.projectId,
+            input: { email: endUser.email, password: PASSWORD },
+          },
+        }),
+        check: (data) => typeof pick(data, "endUserLogIn", "tokens", "accessToken") === "string",
+      },
     ];
     const seedStart = performance.now();
     const ownerToken = await seedOrganization(base, LARGE_ORGANIZATION);
