@@ -2,8 +2,12 @@
  * see them (lists, search, role and status, deletion, sessions). Policies have their own file,
  * and so does isolation between pools. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eq } from "drizzle-orm";
+import { endUsers } from "../src/db/schema/index";
 import {
+  CreateProjectPolicyDocument,
   DeleteEndUserDocument,
+  DeleteProjectPolicyDocument,
   EndUserAuditEventsDocument,
   EndUserChangePasswordDocument,
   EndUserLogInDocument,
@@ -17,6 +21,8 @@ import {
   RevokeEndUserSessionsDocument,
   UpdateEndUserDocument,
   UpdateEndUserProfileDocument,
+  UpdatePasswordPolicyDocument,
+  UpdateProjectPolicyDocument,
 } from "./gql/graphql";
 import { errorCodes, type TestClient } from "./helpers/client";
 import { endUserEmail, openProject, signUpEndUser, type OpenProject } from "./helpers/end-users";
@@ -228,6 +234,7 @@ describe("end-user sessions", () => {
     expect(reuse).toEqual([
       expect.objectContaining({
         actorEndUserId: signed.endUser.id,
+        organizationId: p.organizationId,
         projectId: p.projectId,
         targetId: signed.session.id,
       }),
@@ -523,5 +530,159 @@ describe("project staff and end users", () => {
     const actions = (await auditActions(p)).map((e) => e.action);
     expect(actions).toContain("end_user.sessions_revoked");
     expect(actions).toContain("end_user.deleted");
+  });
+});
+
+describe("races with policy changes (the change commits while the password hashes)", () => {
+  /** Runs `during` once, inside the next call of the server's hasher method `method`. */
+  function during(method: "hash" | "verify", run: () => Promise<unknown>): () => void {
+    const hasher = gh.app.services.passwords as unknown as Record<
+      string,
+      (...args: unknown[]) => Promise<unknown>
+    >;
+    const original = hasher[method]!;
+    let pending: (() => Promise<unknown>) | null = run;
+    hasher[method] = async (...args: unknown[]) => {
+      const next = pending;
+      pending = null;
+      if (next) await next();
+      return original.apply(hasher, args);
+    };
+    return () => {
+      hasher[method] = original;
+    };
+  }
+
+  it("a sign-up is judged by the password policy that committed before it", async () => {
+    const p = await openProject(gh);
+    const restore = during("hash", () =>
+      p.owner.client.ok(UpdatePasswordPolicyDocument, { projectId: p.projectId, minLength: 30 }),
+    );
+    try {
+      const result = await gh.client().request(EndUserSignUpDocument, {
+        projectId: p.projectId,
+        input: {
+          fullName: "Racer",
+          email: endUserEmail(),
+          password: PASSWORD,
+          authMethod: "EMAIL",
+        },
+      });
+      expect(errorCodes(result)).toEqual(["BAD_USER_INPUT"]);
+      expect(result.errors?.[0]?.extensions?.fields).toEqual([
+        { field: "password", message: "must be at least 30 characters" },
+      ]);
+    } finally {
+      restore();
+    }
+    const list = await p.owner.client.ok(ProjectEndUsersDocument, { id: p.projectId });
+    expect(list.project?.endUsers.totalCount).toBe(0);
+  });
+
+  it("a log-in is refused when the end user's status became blocked meanwhile", async () => {
+    const p = await openProject(gh, { policy: { blockedStatuses: ["blocked"] } });
+    const signed = await signUpEndUser(gh.client(), p.projectId);
+    await p.owner.client.ok(UpdateEndUserDocument, {
+      projectId: p.projectId,
+      id: signed.endUser.id,
+      status: "banned",
+    });
+    const restore = during("verify", () =>
+      p.owner.client.ok(UpdateProjectPolicyDocument, {
+        projectId: p.projectId,
+        blockedStatuses: ["blocked", "banned"],
+      }),
+    );
+    try {
+      expect(errorCodes(await logIn(p.projectId, { email: signed.email }))).toEqual(["FORBIDDEN"]);
+    } finally {
+      restore();
+    }
+    // Listing the status as blocked ended the session the end user already had.
+    const me = await bearer(signed.tokens.accessToken).ok(EndUserMeDocument, {
+      projectId: p.projectId,
+    });
+    expect(me.endUserMe).toBeNull();
+  });
+
+  it("a project policy created after a status was given ends the sessions it now blocks", async () => {
+    const p = await openProject(gh);
+    const signed = await signUpEndUser(gh.client(), p.projectId);
+    await p.owner.client.ok(DeleteProjectPolicyDocument, { projectId: p.projectId });
+    // Without a policy any status may be set; "banned" is not blocked by default.
+    await p.owner.client.ok(UpdateEndUserDocument, {
+      projectId: p.projectId,
+      id: signed.endUser.id,
+      status: "banned",
+    });
+    const still = await bearer(signed.tokens.accessToken).ok(EndUserMeDocument, {
+      projectId: p.projectId,
+    });
+    expect(still.endUserMe?.status).toBe("banned");
+    await p.owner.client.ok(CreateProjectPolicyDocument, {
+      projectId: p.projectId,
+      blockedStatuses: ["banned"],
+    });
+    const refreshed = await gh.client().request(EndUserRefreshSessionDocument, {
+      projectId: p.projectId,
+      refreshToken: signed.tokens.refreshToken,
+    });
+    expect(errorCodes(refreshed)).toEqual(["UNAUTHENTICATED"]);
+  });
+
+  it("a token of an end user whose stored status is blocked is refused, even with a live session", async () => {
+    const p = await openProject(gh);
+    const signed = await signUpEndUser(gh.client(), p.projectId);
+    // Written behind the service's back, as a concurrent change could leave it.
+    await gh.database.db
+      .update(endUsers)
+      .set({ status: "suspended" })
+      .where(eq(endUsers.id, signed.endUser.id));
+    const me = await bearer(signed.tokens.accessToken).ok(EndUserMeDocument, {
+      projectId: p.projectId,
+    });
+    expect(me.endUserMe).toBeNull();
+  });
+});
+
+describe("argument checks", () => {
+  it("refuses an oversized or control-character search, status or role before any query", async () => {
+    const p = await openProject(gh);
+    const cases = [
+      { search: "x".repeat(101), field: "search" },
+      { search: "a\u0000b", field: "search" },
+      { status: "a\u0000b", field: "status" },
+      { role: "r".repeat(65), field: "role" },
+    ];
+    for (const { field, ...args } of cases) {
+      const result = await p.owner.client.request(ProjectEndUsersDocument, {
+        id: p.projectId,
+        ...args,
+      });
+      expect(errorCodes(result), field).toEqual(["BAD_USER_INPUT"]);
+      expect(result.errors?.[0]?.extensions?.fields, field).toEqual([
+        expect.objectContaining({ field }),
+      ]);
+    }
+  });
+
+  it("accepts project ids only in their 36-character form", async () => {
+    const p = await openProject(gh);
+    const { email } = await signUpEndUser(gh.client(), p.projectId);
+    for (const projectId of [
+      `{{${p.projectId}}}`,
+      `${p.projectId}}`,
+      `urn:uuid:{${p.projectId}}`,
+    ]) {
+      const result = await gh.client().request(EndUserLogInDocument, {
+        projectId,
+        input: { email, password: PASSWORD },
+      });
+      expect(errorCodes(result), projectId).toEqual(["BAD_USER_INPUT"]);
+    }
+    // Spellings the scalar turns into the canonical form are the same project.
+    for (const projectId of [p.projectId.toUpperCase(), `{${p.projectId}}`]) {
+      expect(errorCodes(await logIn(projectId, { email })), projectId).toEqual([]);
+    }
   });
 });

@@ -802,7 +802,10 @@ describe("the password policy at sign-up and password change", () => {
       { field: "password", message: "must be at least 12 characters" },
       { field: "password", message: "must contain a number" },
       { field: "password", message: "must contain an uppercase letter" },
-      { field: "password", message: "must contain a character that is not a letter or digit" },
+      {
+        field: "password",
+        message: "must contain a special character (punctuation, a symbol or a space)",
+      },
     ]);
     // One character short of the minimum, every composition rule met.
     expectInvalid(await signUp(gh.client(), projectId, { email, password: "Abcdefghi1!" }), [
@@ -832,10 +835,10 @@ describe("the password policy at sign-up and password change", () => {
       "JustLetters",
     ],
     [
-      "a character that is not a letter or digit",
+      "a special character (punctuation, a symbol or a space)",
       { requireSpecialChars: true },
       "Letters1AndDigits2",
-      "must contain a character that is not a letter or digit",
+      "must contain a special character (punctuation, a symbol or a space)",
       "spaces count too",
     ],
   ])("requires %s when asked, and nothing else", async (_name, rules, missing, message, enough) => {
@@ -848,6 +851,27 @@ describe("the password policy at sign-up and password change", () => {
     const signed = await signUp(gh.client(), projectId, { email, password: enough });
     expect(errorCodes(signed)).toEqual([]);
     expect(signed.data?.endUserSignUp.endUser.email).toBe(email);
+  });
+
+  it("does not count combining marks or control characters as special; emoji count", async () => {
+    const projectId = await openWith({ requireSpecialChars: true });
+    for (const password of ["Passwo\u0308rdA1", "ABCDEFGH1\u0000", "zero\u200dwidth1"]) {
+      expectInvalid(
+        await signUp(gh.client(), projectId, { email: endUserEmail(), password }),
+        [
+          {
+            field: "password",
+            message: "must contain a special character (punctuation, a symbol or a space)",
+          },
+        ],
+        JSON.stringify(password),
+      );
+    }
+    const signed = await signUp(gh.client(), projectId, {
+      email: endUserEmail(),
+      password: "unlock🔑please",
+    });
+    expect(errorCodes(signed)).toEqual([]);
   });
 
   it("with every composition flag off, accepts letters alone and refuses only on length", async () => {
@@ -1385,7 +1409,7 @@ describe("audit events of policy changes", () => {
     ).toEqual(
       [
         { action: "project.password_policy.created", target: pp.id, metadata: null },
-        { action: "project.policy.created", target: policy.id, metadata: null },
+        { action: "project.policy.created", target: policy.id, metadata: { sessionsEnded: 0 } },
         {
           action: "project.password_policy.updated",
           target: pp.id,
@@ -1394,7 +1418,7 @@ describe("audit events of policy changes", () => {
         {
           action: "project.policy.updated",
           target: policy.id,
-          metadata: { fields: ["phoneRequired"] },
+          metadata: { fields: ["phoneRequired"], sessionsEnded: 0 },
         },
         { action: "project.policy.deleted", target: policy.id, metadata: null },
         { action: "project.password_policy.deleted", target: pp.id, metadata: null },

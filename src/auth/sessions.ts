@@ -23,7 +23,7 @@
 import { and, eq, gt, isNotNull, isNull, lt, ne, or } from "drizzle-orm";
 import type { Database, Executor } from "../db/connection";
 import { keysetPage } from "../db/keyset";
-import { refreshTokens, sessions, type SessionRow } from "../db/schema/index";
+import { projects, refreshTokens, sessions, type SessionRow } from "../db/schema/index";
 import { AppError, type ErrorSpec } from "../errors";
 import type { Page, PageRequest } from "../pagination";
 import type { AuditService, RequestMeta } from "../modules/audit/audit.service";
@@ -192,9 +192,17 @@ export function createSessionService(deps: {
               .update(sessions)
               .set({ revokedAt: at, revokedReason: "reuse_detected" })
               .where(eq(sessions.id, session.id));
+            // An end user's session is listed in its organization's log like its other events.
+            const [project] = session.projectId
+              ? await tx
+                  .select({ organizationId: projects.organizationId })
+                  .from(projects)
+                  .where(eq(projects.id, session.projectId))
+              : [];
             await audit.record(
               {
                 action: AuditActions.SESSION_REUSE_DETECTED,
+                organizationId: project?.organizationId ?? null,
                 actorUserId: session.userId,
                 actorEndUserId: session.endUserId,
                 projectId: session.projectId,

@@ -12,11 +12,24 @@ const { GraphQLScalarType } = createRequire(import.meta.url)("graphql") as typeo
  * but JavaScript compares strings exactly, so an id in capitals must never reach the services
  * as a different string from the same id read from the database.
  */
+const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The library also accepts braces and URNs ("{…}", "urn:uuid:…"), leaving some of them on the
+ * value: only the 36-character form may pass, or one id would have several spellings (cookie
+ * names, rate-limit keys) that PostgreSQL all reads as the same uuid. */
+function canonical(value: string): string {
+  const lower = value.toLowerCase();
+  if (!CANONICAL_UUID.test(lower)) {
+    throw new TypeError(`Value is not a UUID in its 36-character form: ${value.slice(0, 64)}`);
+  }
+  return lower;
+}
+
 const UUIDScalar = new GraphQLScalarType({
   ...UUIDResolver.toConfig(),
-  parseValue: (value: unknown) => (UUIDResolver.parseValue(value) as string).toLowerCase(),
+  parseValue: (value: unknown) => canonical(UUIDResolver.parseValue(value) as string),
   parseLiteral: (ast: ValueNode, variables?: Record<string, unknown> | null) =>
-    (UUIDResolver.parseLiteral(ast, variables) as string).toLowerCase(),
+    canonical(UUIDResolver.parseLiteral(ast, variables) as string),
 });
 
 export {

@@ -666,7 +666,7 @@ export type PasswordPolicy = {
   /** At least 8 */
   minLength: Scalars['Int']['output'];
   requireNumbers: Scalars['Boolean']['output'];
-  /** A character that is neither a letter nor a digit */
+  /** Punctuation, a symbol (emoji included) or a space */
   requireSpecialChars: Scalars['Boolean']['output'];
   requireUppercase: Scalars['Boolean']['output'];
   updatedAt: Scalars['DateTime']['output'];

@@ -5,11 +5,15 @@
  * checked live on every request), with the project as the token audience and session scope.
  */
 import { and, eq, sql } from "drizzle-orm";
-import type { Database } from "../../db/connection";
+import type { Database, Executor } from "../../db/connection";
 import { isUniqueViolation } from "../../db/errors";
 import {
   endUsers,
+  passwordPolicies,
+  projectPolicies,
+  projects,
   type EndUserRow,
+  type PasswordPolicyRow,
   type ProjectPolicyRow,
   type ProjectRow,
   type SessionRow,
@@ -32,7 +36,8 @@ import {
 } from "../../validation";
 import { AuditActions, type AuditService, type RequestMeta } from "../audit/audit.service";
 import { checkPasswordRules, DEFAULT_PASSWORD_RULES } from "../policies/password-rules";
-import { DEFAULT_BLOCKED_STATUSES, loadProjectWithPolicies } from "../policies/policies.service";
+import { isBlockedStatus } from "../policies/blocked-statuses";
+import { loadProjectWithPolicies } from "../policies/policies.service";
 import { ProjectErrors } from "../projects/projects.errors";
 import { EndUserErrors } from "./end-users.errors";
 
@@ -87,10 +92,114 @@ export interface EndUserAuthService {
   ): Promise<EndUserRow>;
 }
 
-/** Whether `status` keeps its holder from logging in under `policy` (defaults without one). */
-export function isBlockedStatus(status: string | null, policy: ProjectPolicyRow | null): boolean {
-  if (status === null) return false;
-  return (policy?.blockedStatuses ?? DEFAULT_BLOCKED_STATUSES).includes(status);
+interface OpenProject {
+  project: ProjectRow;
+  passwordPolicy: PasswordPolicyRow | null;
+  projectPolicy: ProjectPolicyRow;
+}
+
+/** Sign-up needs both policies, log-in the project policy; the errors say which is missing. */
+function requireOpen(
+  found: {
+    project: ProjectRow;
+    passwordPolicy: PasswordPolicyRow | null;
+    projectPolicy: ProjectPolicyRow | null;
+  } | null,
+  needsPasswordPolicy: boolean,
+): OpenProject {
+  if (!found) throw new AppError(ProjectErrors.NOT_FOUND);
+  if (needsPasswordPolicy && !found.passwordPolicy) {
+    throw new AppError(EndUserErrors.NO_PASSWORD_POLICY);
+  }
+  if (!found.projectPolicy) throw new AppError(EndUserErrors.NO_PROJECT_POLICY);
+  return { ...found, projectPolicy: found.projectPolicy };
+}
+
+/**
+ * The same inside a transaction, with locks that order it against changes: the project row
+ * (KEY SHARE: deleting the project waits, renaming it does not) before anything else, so a
+ * sign-up or log-in and a project deletion cannot deadlock; the policy rows (SHARE), so a policy
+ * change commits before this reads it or waits until this commits.
+ */
+async function lockOpenProject(
+  tx: Executor,
+  projectId: string,
+  needsPasswordPolicy: boolean,
+): Promise<OpenProject> {
+  const [project] = await tx
+    .select()
+    .from(projects)
+    .where(eq(projects.id, projectId))
+    .for("key share");
+  if (!project) return requireOpen(null, needsPasswordPolicy);
+  const [passwordPolicy] = await tx
+    .select()
+    .from(passwordPolicies)
+    .where(eq(passwordPolicies.projectId, projectId))
+    .for("share");
+  const [projectPolicy] = await tx
+    .select()
+    .from(projectPolicies)
+    .where(eq(projectPolicies.projectId, projectId))
+    .for("share");
+  return requireOpen(
+    { project, passwordPolicy: passwordPolicy ?? null, projectPolicy: projectPolicy ?? null },
+    needsPasswordPolicy,
+  );
+}
+
+/** The sign-up input under the project's policies: the end user's values, or BAD_USER_INPUT
+ * with every broken rule. */
+function checkSignUp(
+  input: EndUserSignUpInput,
+  { passwordPolicy, projectPolicy: policy }: OpenProject,
+) {
+  const email = input.email?.trim() || null;
+  const phone = input.phone?.trim() || null;
+  const problems: (FieldProblem | null)[] = [checkFullName("fullName", input.fullName)];
+
+  if (!policy.authMethods.includes(input.authMethod)) {
+    problems.push({
+      field: "authMethod",
+      message: `is not accepted by this project (it accepts ${policy.authMethods.join(", ")})`,
+    });
+  } else if (input.authMethod !== "EMAIL" && input.authMethod !== "PHONE") {
+    problems.push({
+      field: "authMethod",
+      message: `${input.authMethod} accounts are not created with a password`,
+    });
+  }
+  if (email) problems.push(checkEmail("email", email));
+  else if (input.authMethod === "EMAIL") {
+    problems.push({ field: "email", message: "is required to sign up with EMAIL" });
+  }
+  if (phone) problems.push(checkPhone("phone", phone));
+  else if (input.authMethod === "PHONE") {
+    problems.push({ field: "phone", message: "is required to sign up with PHONE" });
+  } else if (policy.phoneRequired) {
+    problems.push({ field: "phone", message: "is required by this project" });
+  }
+  const role = input.role?.trim() || null;
+  if (role !== null && !policy.selfAssignableRoles.includes(role)) {
+    problems.push({ field: "role", message: "is not a role end users may choose here" });
+  }
+  const status = input.status?.trim() || null;
+  if (status !== null && !policy.selfAssignableStatuses.includes(status)) {
+    problems.push({ field: "status", message: "is not a status end users may choose here" });
+  }
+  // The policy's maxLength is at most the hard limit, so this also bounds the hashing input.
+  problems.push(
+    ...checkPasswordRules("password", input.password, passwordPolicy ?? DEFAULT_PASSWORD_RULES),
+  );
+  const invalid = problems.filter((p): p is FieldProblem => p !== null);
+  if (invalid.length > 0) throw invalidInput(invalid);
+  return {
+    email,
+    phone,
+    fullName: input.fullName.trim(),
+    role: role ?? policy.defaultRole,
+    status: status ?? policy.defaultStatus,
+  };
 }
 
 export function createEndUserAuthService(deps: {
@@ -124,15 +233,9 @@ export function createEndUserAuthService(deps: {
     };
   }
 
-  /** The project and its policies; sign-up needs both policies, log-in the project policy. */
+  /** The project and its policies, read before the slow hashing to refuse early. */
   async function openProject(projectId: string, needsPasswordPolicy: boolean) {
-    const found = await loadProjectWithPolicies(db, projectId);
-    if (!found) throw new AppError(ProjectErrors.NOT_FOUND);
-    if (needsPasswordPolicy && !found.passwordPolicy) {
-      throw new AppError(EndUserErrors.NO_PASSWORD_POLICY);
-    }
-    if (!found.projectPolicy) throw new AppError(EndUserErrors.NO_PROJECT_POLICY);
-    return { ...found, projectPolicy: found.projectPolicy };
+    return requireOpen(await loadProjectWithPolicies(db, projectId), needsPasswordPolicy);
   }
 
   function auditScope(project: Pick<ProjectRow, "id" | "organizationId">) {
@@ -155,61 +258,22 @@ export function createEndUserAuthService(deps: {
 
   return {
     async signUp(projectId, input, meta) {
-      const { project, passwordPolicy, projectPolicy: policy } = await openProject(projectId, true);
-      const email = input.email?.trim() || null;
-      const phone = input.phone?.trim() || null;
-      const problems: (FieldProblem | null)[] = [checkFullName("fullName", input.fullName)];
-
-      if (!policy.authMethods.includes(input.authMethod)) {
-        problems.push({
-          field: "authMethod",
-          message: `is not accepted by this project (it accepts ${policy.authMethods.join(", ")})`,
-        });
-      } else if (input.authMethod !== "EMAIL" && input.authMethod !== "PHONE") {
-        problems.push({
-          field: "authMethod",
-          message: `${input.authMethod} accounts are not created with a password`,
-        });
-      }
-      if (email) problems.push(checkEmail("email", email));
-      else if (input.authMethod === "EMAIL") {
-        problems.push({ field: "email", message: "is required to sign up with EMAIL" });
-      }
-      if (phone) problems.push(checkPhone("phone", phone));
-      else if (input.authMethod === "PHONE") {
-        problems.push({ field: "phone", message: "is required to sign up with PHONE" });
-      } else if (policy.phoneRequired) {
-        problems.push({ field: "phone", message: "is required by this project" });
-      }
-      const role = input.role?.trim() || null;
-      if (role !== null && !policy.selfAssignableRoles.includes(role)) {
-        problems.push({ field: "role", message: "is not a role end users may choose here" });
-      }
-      const status = input.status?.trim() || null;
-      if (status !== null && !policy.selfAssignableStatuses.includes(status)) {
-        problems.push({ field: "status", message: "is not a status end users may choose here" });
-      }
-      // The policy's maxLength is at most the hard limit, so this also bounds the hashing input.
-      problems.push(
-        ...checkPasswordRules("password", input.password, passwordPolicy ?? DEFAULT_PASSWORD_RULES),
-      );
-      const invalid = problems.filter((p): p is FieldProblem => p !== null);
-      if (invalid.length > 0) throw invalidInput(invalid);
-
+      // Checked before hashing (refuse early), and again under the policies' lock, so a policy
+      // change that commits meanwhile is the one that counts.
+      checkSignUp(input, await openProject(projectId, true));
       const passwordHash = await passwords.hash(input.password);
       try {
         const { endUser, started } = await db.transaction(async (tx) => {
+          const opened = await lockOpenProject(tx, projectId, true);
+          const { project } = opened;
+          const values = checkSignUp(input, opened);
           const at = now();
           const [endUser] = await tx
             .insert(endUsers)
             .values({
               projectId,
-              email,
-              phone,
-              fullName: input.fullName.trim(),
+              ...values,
               passwordHash,
-              role: role ?? policy.defaultRole,
-              status: status ?? policy.defaultStatus,
               lastLogInAt: at,
               createdAt: at,
               updatedAt: at,
@@ -301,14 +365,16 @@ export function createEndUserAuthService(deps: {
         ? await passwords.hash(input.password)
         : null;
       const outcome = await db.transaction(async (tx) => {
-        // The row lock orders this log-in against a concurrent password change or block.
+        // Under the policies' lock (a status blocked meanwhile counts), then the end user's row
+        // lock, which orders this log-in against a concurrent password change or block.
+        const locked = await lockOpenProject(tx, projectId, false);
         const [current] = await tx
           .select()
           .from(endUsers)
           .where(eq(endUsers.id, endUser.id))
           .for("update");
         if (!current || current.passwordHash !== verifiedHash) return null;
-        if (isBlockedStatus(current.status, policy)) return "blocked" as const;
+        if (isBlockedStatus(current.status, locked.projectPolicy)) return "blocked" as const;
         const [updated] = await tx
           .update(endUsers)
           .set({ lastLogInAt: now(), ...(rehash ? { passwordHash: rehash } : {}) })

@@ -3,12 +3,33 @@ import { and, eq, ilike, inArray, or, type SQL } from "drizzle-orm";
 import type { Executor } from "../../db/connection";
 import { keysetPagesByParent } from "../../db/keyset";
 import { endUsers, type EndUserRow } from "../../db/schema/index";
+import { invalidInput, type FieldProblem } from "../../errors";
+import { checkLabel, checkName } from "../../validation";
 import { createByIdLoader, createPageLoader } from "../../graphql/page-loader";
 
 export interface EndUserFilter {
   search: string | null;
   status: string | null;
   role: string | null;
+}
+
+/** A search term is matched by scanning the project's end users, so it is kept short. */
+export const SEARCH_MAX_LENGTH = 100;
+
+/** The list arguments as a filter, or BAD_USER_INPUT before any query runs. */
+export function endUserFilter(args: {
+  search?: string | null;
+  status?: string | null;
+  role?: string | null;
+}): EndUserFilter {
+  const search = args.search?.trim() || null;
+  const problems = [
+    search === null ? null : checkName("search", search, SEARCH_MAX_LENGTH),
+    args.status == null ? null : checkLabel("status", args.status),
+    args.role == null ? null : checkLabel("role", args.role),
+  ].filter((p): p is FieldProblem => p !== null);
+  if (problems.length > 0) throw invalidInput(problems);
+  return { search, status: args.status ?? null, role: args.role ?? null };
 }
 
 /** `term` as a LIKE pattern that matches it literally anywhere (%, _ and \ escaped). */

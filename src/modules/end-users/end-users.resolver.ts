@@ -9,6 +9,7 @@ import { ProjectErrors } from "../projects/projects.errors";
 import { Project } from "../projects/projects.types";
 import { toSession } from "../sessions/sessions.mapper";
 import { SessionConnection } from "../sessions/sessions.types";
+import { endUserFilter } from "./end-users.loaders";
 import { EndUser, EndUserConnection, EndUserListArgs } from "./end-users.types";
 
 @Resolver(() => EndUser)
@@ -83,11 +84,7 @@ export class ProjectEndUsersResolver {
     const page = await ctx.loaders.endUsers.projectPage.load({
       parentId: project.id,
       page: pageRequest(args),
-      filter: {
-        search: args.search?.trim() || null,
-        status: args.status ?? null,
-        role: args.role ?? null,
-      },
+      filter: endUserFilter(args),
     });
     return toConnection(page);
   }

@@ -6,7 +6,7 @@
  */
 import { and, eq } from "drizzle-orm";
 import type { Database, Executor } from "../../db/connection";
-import { endUsers, sessions, type EndUserRow } from "../../db/schema/index";
+import { endUsers, projectPolicies, sessions, type EndUserRow } from "../../db/schema/index";
 import { AppError, invalidInput, type FieldProblem } from "../../errors";
 import { ProjectPermission } from "../../auth/permissions";
 import { liveSessionCondition, type SessionService } from "../../auth/sessions";
@@ -15,7 +15,8 @@ import { AuditActions, type AuditEventInput, type AuditService } from "../audit/
 import type { Actor } from "../organizations/organizations.service";
 import { loadProjectWithPolicies } from "../policies/policies.service";
 import { lockProject } from "../projects/projects.guards";
-import { isBlockedStatus, type EndUserViewer } from "./end-user-auth.service";
+import { isBlockedStatus, notBlockedCondition } from "../policies/blocked-statuses";
+import type { EndUserViewer } from "./end-user-auth.service";
 import { EndUserErrors } from "./end-users.errors";
 
 export interface EndUsersService {
@@ -104,6 +105,7 @@ export function createEndUsersService(deps: {
         .select({ endUser: endUsers, session: sessions })
         .from(sessions)
         .innerJoin(endUsers, eq(endUsers.id, sessions.endUserId))
+        .leftJoin(projectPolicies, eq(projectPolicies.projectId, endUsers.projectId))
         .where(
           and(
             eq(sessions.id, sessionId),
@@ -111,6 +113,8 @@ export function createEndUsersService(deps: {
             eq(sessions.projectId, projectId),
             eq(endUsers.projectId, projectId),
             liveSessionCondition(now()),
+            // A blocked status refuses the token at once, whatever raced the revocation.
+            notBlockedCondition(),
           ),
         );
       return row ?? null;

@@ -26,8 +26,9 @@ export const DEFAULT_PASSWORD_RULES: PasswordRules = {
 
 const DIGIT = /\p{Nd}/u;
 const UPPERCASE = /\p{Lu}/u;
-/** Anything that is neither a letter nor a digit (punctuation, symbols, spaces, emoji). */
-const SPECIAL = /[^\p{L}\p{N}]/u;
+/** Punctuation, symbols (emoji among them) and spaces; not combining marks or control and
+ * format characters, which a user does not type as "a special character". */
+const SPECIAL = /[\p{P}\p{S}\p{Zs}]/u;
 
 export function checkPasswordRules(
   field: string,
@@ -49,7 +50,10 @@ export function checkPasswordRules(
     problems.push({ field, message: "must contain an uppercase letter" });
   }
   if (rules.requireSpecialChars && !SPECIAL.test(password)) {
-    problems.push({ field, message: "must contain a character that is not a letter or digit" });
+    problems.push({
+      field,
+      message: "must contain a special character (punctuation, a symbol or a space)",
+    });
   }
   return problems;
 }

@@ -6,14 +6,12 @@
  * Order: the password policy comes first, the project policy references it, and end users can
  * sign up once both exist. A referenced password policy cannot be deleted.
  */
-import { and, eq, gt, inArray, isNotNull, isNull } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type { Database, Executor } from "../../db/connection";
 import {
-  endUsers,
   passwordPolicies,
   projectPolicies,
   projects,
-  sessions,
   type AuthMethodValue,
   type AuthTypeValue,
   type PasswordPolicyRow,
@@ -27,13 +25,12 @@ import { checkLabel, LABEL_LIST_MAX } from "../../validation";
 import { AuditActions, type AuditAction, type AuditService } from "../audit/audit.service";
 import type { Actor } from "../organizations/organizations.service";
 import { lockProject } from "../projects/projects.guards";
+import { DEFAULT_BLOCKED_STATUSES, endSessionsWithStatuses } from "./blocked-statuses";
 import { PolicyErrors } from "./policies.errors";
 
 /** Never below these, for new and changed policies alike. */
 export const POLICY_MIN_LENGTH_FLOOR = PASSWORD_MIN_LENGTH;
 export const POLICY_MAX_LENGTH_FLOOR = 64;
-
-export const DEFAULT_BLOCKED_STATUSES = ["blocked", "suspended"];
 
 export interface PasswordPolicyInput {
   minLength?: number | null;
@@ -84,7 +81,7 @@ const PROJECT_DEFAULTS: ProjectPolicyValues = {
   statuses: [],
   selfAssignableRoles: [],
   selfAssignableStatuses: [],
-  blockedStatuses: DEFAULT_BLOCKED_STATUSES,
+  blockedStatuses: [...DEFAULT_BLOCKED_STATUSES],
   defaultRole: null,
   defaultStatus: null,
 };
@@ -212,6 +209,10 @@ function projectPolicyValues(row: ProjectPolicyRow): ProjectPolicyValues {
   return rest;
 }
 
+function newlyBlocked(before: readonly string[], after: readonly string[]): string[] {
+  return after.filter((status) => !before.includes(status));
+}
+
 /** The names of the fields whose values differ, for the audit event. */
 function changedFields<T extends object>(before: T, after: T): string[] {
   return (Object.keys(after) as (keyof T)[])
@@ -273,7 +274,10 @@ export function createPoliciesService(deps: {
     actor: Actor,
     projectId: string,
     action: AuditAction,
-    run: (tx: Executor, project: ProjectRow) => Promise<{ result: T; fields?: string[] }>,
+    run: (
+      tx: Executor,
+      project: ProjectRow,
+    ) => Promise<{ result: T; metadata?: Record<string, unknown> }>,
   ): Promise<T> {
     return db.transaction(async (tx) => {
       const project = await lockProject(
@@ -282,7 +286,7 @@ export function createPoliciesService(deps: {
         actor.userId,
         ProjectPermission.MANAGE_POLICIES,
       );
-      const { result, fields } = await run(tx, project);
+      const { result, metadata } = await run(tx, project);
       await audit.record(
         {
           action,
@@ -290,7 +294,7 @@ export function createPoliciesService(deps: {
           organizationId: project.organizationId,
           projectId,
           targetId: (result as { id?: string } | undefined)?.id ?? projectId,
-          metadata: fields ? { fields } : undefined,
+          metadata,
           meta: actor.meta,
         },
         tx,
@@ -338,7 +342,7 @@ export function createPoliciesService(deps: {
           .where(eq(passwordPolicies.id, current.id))
           .returning();
         if (!row) throw new Error("Password policy vanished under lock");
-        return { result: row, fields: changedFields(before, values) };
+        return { result: row, metadata: { fields: changedFields(before, values) } };
       });
     },
 
@@ -375,7 +379,14 @@ export function createPoliciesService(deps: {
           })
           .returning();
         if (!row) throw new Error("Project policy insert returned nothing");
-        return { result: row };
+        // Without a policy the default statuses were blocked; any others listed now are new.
+        const sessionsEnded = await endSessionsWithStatuses(
+          tx,
+          projectId,
+          newlyBlocked(DEFAULT_BLOCKED_STATUSES, values.blockedStatuses),
+          at,
+        );
+        return { result: row, metadata: { sessionsEnded } };
       });
     },
 
@@ -395,35 +406,13 @@ export function createPoliciesService(deps: {
         if (!row) throw new Error("Project policy vanished under lock");
         // End users whose status has just become blocked lose their sessions now, as if each
         // had been given that status.
-        const newlyBlocked = values.blockedStatuses.filter(
-          (s) => !before.blockedStatuses.includes(s),
+        const sessionsEnded = await endSessionsWithStatuses(
+          tx,
+          projectId,
+          newlyBlocked(before.blockedStatuses, values.blockedStatuses),
+          at,
         );
-        if (newlyBlocked.length > 0) {
-          await tx
-            .update(sessions)
-            .set({ revokedAt: at, revokedReason: "revoked" })
-            .where(
-              and(
-                eq(sessions.projectId, projectId),
-                isNull(sessions.revokedAt),
-                gt(sessions.expiresAt, at),
-                inArray(
-                  sessions.endUserId,
-                  tx
-                    .select({ id: endUsers.id })
-                    .from(endUsers)
-                    .where(
-                      and(
-                        eq(endUsers.projectId, projectId),
-                        isNotNull(endUsers.status),
-                        inArray(endUsers.status, newlyBlocked),
-                      ),
-                    ),
-                ),
-              ),
-            );
-        }
-        return { result: row, fields: changedFields(before, values) };
+        return { result: row, metadata: { fields: changedFields(before, values), sessionsEnded } };
       });
     },
 

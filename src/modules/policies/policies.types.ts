@@ -41,7 +41,9 @@ export class PasswordPolicy {
   @Field(() => Boolean)
   requireUppercase!: boolean;
 
-  @Field(() => Boolean, { description: "A character that is neither a letter nor a digit" })
+  @Field(() => Boolean, {
+    description: "Punctuation, a symbol (emoji included) or a space",
+  })
   requireSpecialChars!: boolean;
 
   @Field(() => DateTimeScalar)
