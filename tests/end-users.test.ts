@@ -3,7 +3,7 @@
  * and so does isolation between pools. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
-import { endUsers } from "../src/db/schema/index";
+import { endUsers, passwordPolicies, projectPolicies, sessions } from "../src/db/schema/index";
 import {
   CreateProjectPolicyDocument,
   DeleteEndUserDocument,
@@ -684,5 +684,45 @@ describe("argument checks", () => {
     for (const projectId of [p.projectId.toUpperCase(), `{${p.projectId}}`]) {
       expect(errorCodes(await logIn(projectId, { email })), projectId).toEqual([]);
     }
+  });
+});
+
+describe("the database keeps pools apart on its own", () => {
+  /** The statement fails on the named foreign key (the driver's error is Drizzle's cause). */
+  async function expectForeignKeyRefusal(statement: PromiseLike<unknown>, constraint: string) {
+    const error: unknown = await Promise.resolve(statement).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    const cause = (error as { cause?: { code?: string; constraint?: string } } | null)?.cause;
+    expect(cause?.code).toBe("23503");
+    expect(cause?.constraint ?? JSON.stringify(cause)).toContain(constraint);
+  }
+
+  it("refuses a session tying an end user to another project, and a policy naming another project's password policy", async () => {
+    const p = await openProject(gh);
+    const q = await openProject(gh, { owner: p.owner, organizationId: p.organizationId });
+    const signed = await signUpEndUser(gh.client(), p.projectId);
+    const at = new Date();
+    await expectForeignKeyRefusal(
+      gh.database.db.insert(sessions).values({
+        endUserId: signed.endUser.id,
+        projectId: q.projectId,
+        expiresAt: new Date(at.getTime() + 60_000),
+        idleExpiresAt: new Date(at.getTime() + 60_000),
+      }),
+      "sessions_end_user_fk",
+    );
+    const [policyOfP] = await gh.database.db
+      .select()
+      .from(passwordPolicies)
+      .where(eq(passwordPolicies.projectId, p.projectId));
+    await expectForeignKeyRefusal(
+      gh.database.db
+        .update(projectPolicies)
+        .set({ passwordPolicyId: policyOfP!.id })
+        .where(eq(projectPolicies.projectId, q.projectId)),
+      "project_policies_password_policy_fk",
+    );
   });
 });

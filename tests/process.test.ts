@@ -38,7 +38,8 @@ const LOG_IN = "mutation($i: LogInInput!) { logIn(input: $i) { __typename } }";
 describe("the server process", () => {
   it("runs two instances side by side on their own PORT and DATA_DIR, then stops cleanly on SIGTERM", async () => {
     const [a, b] = await Promise.all([
-      startServerProcess({ DATA_DIR: dataDir() }),
+      // A slower hash on `a` keeps its log-ins running when SIGTERM arrives.
+      startServerProcess({ DATA_DIR: dataDir(), ARGON2_TIME_COST: "6" }),
       startServerProcess({ DATA_DIR: dataDir() }),
     ]);
     try {
@@ -51,10 +52,13 @@ describe("the server process", () => {
       expect(await (await fetch(`${b.url}/healthz`)).json()).toEqual({ status: "ok" });
 
       // Requests in flight when SIGTERM arrives still get their answers.
-      const inFlight = Array.from({ length: 4 }, () =>
+      const inFlight = Array.from({ length: 8 }, () =>
         gql(a, LOG_IN, { i: { email, password: PASSWORD } }),
       );
-      await new Promise((r) => setTimeout(r, 30));
+      // Long enough for the requests to reach the server on a loaded machine (closing stops
+      // accepting and drops idle connections, so a request still on its way would be lost;
+      // under load 30 ms was not always enough), short enough that log-ins are still running.
+      await new Promise((r) => setTimeout(r, 150));
       const stopped = stopServerProcess(a);
       const answers = await Promise.all(inFlight);
       for (const answer of answers) {

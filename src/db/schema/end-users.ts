@@ -2,12 +2,14 @@ import { sql } from "drizzle-orm";
 import {
   boolean,
   check,
+  foreignKey,
   index,
   integer,
   pgEnum,
   pgTable,
   text,
   timestamp,
+  unique,
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
@@ -36,7 +38,11 @@ export const passwordPolicies = pgTable(
     createdAt: moment().notNull().defaultNow(),
     updatedAt: moment().notNull().defaultNow(),
   },
-  (t) => [check("password_policies_lengths", sql`${t.minLength} <= ${t.maxLength}`)],
+  (t) => [
+    check("password_policies_lengths", sql`${t.minLength} <= ${t.maxLength}`),
+    // The target of project_policies' (password policy, project) key.
+    unique("password_policies_id_project_key").on(t.id, t.projectId),
+  ],
 );
 
 /**
@@ -45,32 +51,41 @@ export const passwordPolicies = pgTable(
  * it, yet deleting the project removes both), which is what makes the setup order
  * "password policy, then project policy" a fact of the database, not only of the service.
  */
-export const projectPolicies = pgTable("project_policies", {
-  id: uuid().primaryKey().defaultRandom(),
-  projectId: uuid()
-    .notNull()
-    .references(() => projects.id, { onDelete: "cascade" })
-    .unique("project_policies_project_id_key"),
-  passwordPolicyId: uuid()
-    .notNull()
-    .references(() => passwordPolicies.id, { onDelete: "no action" }),
-  authRequired: boolean().notNull(),
-  authType: authType().notNull(),
-  authMethods: authMethod().array().notNull(),
-  phoneRequired: boolean().notNull(),
-  /** Allowed end-user roles and statuses; empty means any. */
-  roles: text().array().notNull(),
-  statuses: text().array().notNull(),
-  /** What end users may choose for themselves at sign-up (subsets of the above). */
-  selfAssignableRoles: text().array().notNull(),
-  selfAssignableStatuses: text().array().notNull(),
-  /** Statuses that cannot log in; setting one on an end user ends their sessions. */
-  blockedStatuses: text().array().notNull(),
-  defaultRole: text(),
-  defaultStatus: text(),
-  createdAt: moment().notNull().defaultNow(),
-  updatedAt: moment().notNull().defaultNow(),
-});
+export const projectPolicies = pgTable(
+  "project_policies",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    projectId: uuid()
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" })
+      .unique("project_policies_project_id_key"),
+    passwordPolicyId: uuid().notNull(),
+    authRequired: boolean().notNull(),
+    authType: authType().notNull(),
+    authMethods: authMethod().array().notNull(),
+    phoneRequired: boolean().notNull(),
+    /** Allowed end-user roles and statuses; empty means any. */
+    roles: text().array().notNull(),
+    statuses: text().array().notNull(),
+    /** What end users may choose for themselves at sign-up (subsets of the above). */
+    selfAssignableRoles: text().array().notNull(),
+    selfAssignableStatuses: text().array().notNull(),
+    /** Statuses that cannot log in; setting one on an end user ends their sessions. */
+    blockedStatuses: text().array().notNull(),
+    defaultRole: text(),
+    defaultStatus: text(),
+    createdAt: moment().notNull().defaultNow(),
+    updatedAt: moment().notNull().defaultNow(),
+  },
+  (t) => [
+    // The password policy of the same project: a policy can only reference its own project's.
+    foreignKey({
+      name: "project_policies_password_policy_fk",
+      columns: [t.passwordPolicyId, t.projectId],
+      foreignColumns: [passwordPolicies.id, passwordPolicies.projectId],
+    }).onDelete("no action"),
+  ],
+);
 
 /** A project's customers: one pool per project, never mixed with platform users. */
 export const endUsers = pgTable(
@@ -104,6 +119,8 @@ export const endUsers = pgTable(
       .where(sql`${t.phone} is not null`),
     index("end_users_project_created_at_idx").on(t.projectId, t.createdAt, t.id),
     check("end_users_identifier", sql`${t.email} is not null or ${t.phone} is not null`),
+    // The target of sessions' (end user, project) key.
+    unique("end_users_id_project_key").on(t.id, t.projectId),
   ],
 );
 

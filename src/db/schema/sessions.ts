@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { check, index, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { check, foreignKey, index, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { endUsers } from "./end-users";
 import { projects } from "./tenancy";
 import { users } from "./users";
@@ -18,7 +18,7 @@ export const sessions = pgTable(
   {
     id: uuid().primaryKey().defaultRandom(),
     userId: uuid().references(() => users.id, { onDelete: "cascade" }),
-    endUserId: uuid().references(() => endUsers.id, { onDelete: "cascade" }),
+    endUserId: uuid(),
     projectId: uuid().references(() => projects.id, { onDelete: "cascade" }),
     // Millisecond precision: sessions are listed with keyset cursors (JavaScript dates).
     createdAt: timestamp({ withTimezone: true, precision: 3 }).notNull().defaultNow(),
@@ -35,6 +35,12 @@ export const sessions = pgTable(
   (t) => [
     index("sessions_user_id_created_at_idx").on(t.userId, t.createdAt, t.id),
     index("sessions_end_user_id_created_at_idx").on(t.endUserId, t.createdAt, t.id),
+    // An end user's session belongs to that end user's project, as a fact of the database.
+    foreignKey({
+      name: "sessions_end_user_fk",
+      columns: [t.endUserId, t.projectId],
+      foreignColumns: [endUsers.id, endUsers.projectId],
+    }).onDelete("cascade"),
     check(
       "sessions_one_owner",
       sql`(${t.userId} is not null and ${t.endUserId} is null and ${t.projectId} is null) or (${t.userId} is null and ${t.endUserId} is not null and ${t.projectId} is not null)`,
