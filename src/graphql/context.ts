@@ -7,6 +7,7 @@ import type { Request, Response } from "express";
 import { GraphQLError } from "graphql";
 import type { Config } from "../config";
 import type { Executor } from "../db/connection";
+import type { SessionRow } from "../db/schema/index";
 import { PLATFORM_AUDIENCE, projectAudience, type IssuedAccessToken } from "../auth/access-tokens";
 import {
   clearSessionCookies,
@@ -91,42 +92,45 @@ export function createContextFactory(
       userAgent: req.get("user-agent")?.slice(0, USER_AGENT_MAX) ?? null,
     };
 
-    let viewer: PlatformViewer | null = null;
-    const token = readAccessToken(req, names);
-    if (token) {
+    /**
+     * Whoever holds `token` for `audience`, with the session checked live (and its use noted).
+     * Without the session check no request can be answered safely: a database failure here is
+     * SERVICE_UNAVAILABLE, retryable.
+     */
+    async function sessionHolder<V extends { session: SessionRow }>(
+      token: string | null,
+      audience: string,
+      find: (subject: string, sessionId: string) => Promise<V | null>,
+    ): Promise<V | null> {
+      if (!token) return null;
       try {
-        const claims = await services.accessTokens.verify(token, PLATFORM_AUDIENCE);
-        if (claims) {
-          viewer = await services.users.findViewer(claims.sub, claims.sid);
-          if (viewer) await services.sessions.touch(viewer.session);
-        }
+        const claims = await services.accessTokens.verify(token, audience);
+        const found = claims ? await find(claims.sub, claims.sid) : null;
+        if (found) await services.sessions.touch(found.session);
+        return found;
       } catch (error) {
-        // Without the session check no request can be answered safely: say so, retryably.
-        logger.error({ err: error, requestId }, "Could not resolve the viewer");
+        logger.error({ err: error, requestId, audience }, "Could not resolve the viewer");
         throw new GraphQLError("The service is temporarily unavailable; retry shortly", {
           extensions: { code: "SERVICE_UNAVAILABLE", http: { status: 503 } },
         });
       }
     }
 
-    // Shared by every shallow copy Apollo makes of this context.
+    const viewer = await sessionHolder(
+      readAccessToken(req, names),
+      PLATFORM_AUDIENCE,
+      (userId, sessionId) => services.users.findViewer(userId, sessionId),
+    );
+
+    // End users are resolved per project, when an operation names one. The map is shared by
+    // every shallow copy Apollo makes of this context.
     const endUserViewers = new Map<string, Promise<EndUserViewer | null>>();
-    const resolveEndUser = async (projectId: string): Promise<EndUserViewer | null> => {
-      const token = readAccessToken(req, projectCookieNames(config.cookies, projectId));
-      if (!token) return null;
-      try {
-        const claims = await services.accessTokens.verify(token, projectAudience(projectId));
-        if (!claims) return null;
-        const found = await services.endUsers.findViewer(claims.sub, claims.sid, projectId);
-        if (found) await services.sessions.touch(found.session);
-        return found;
-      } catch (error) {
-        logger.error({ err: error, requestId }, "Could not resolve the end user");
-        throw new GraphQLError("The service is temporarily unavailable; retry shortly", {
-          extensions: { code: "SERVICE_UNAVAILABLE", http: { status: 503 } },
-        });
-      }
-    };
+    const resolveEndUser = (projectId: string) =>
+      sessionHolder(
+        readAccessToken(req, projectCookieNames(config.cookies, projectId)),
+        projectAudience(projectId),
+        (endUserId, sessionId) => services.endUsers.findViewer(endUserId, sessionId, projectId),
+      );
 
     return {
       requestId,
