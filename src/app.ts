@@ -1,6 +1,7 @@
 /**
  * createApp(config, deps) → an Express handler serving GraphQL and the REST endpoints.
- * No listening, no migrations, no timers: main.ts and the tests own those.
+ * No listening for HTTP, no migrations: main.ts and the tests own those. It does start the viewer
+ * cache's notification listener (and its heartbeat), which `stop` ends.
  */
 import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginCacheControlDisabled } from "@apollo/server/plugin/disabled";
@@ -17,6 +18,7 @@ import { errorLoggingPlugin, formatError } from "./graphql/errors";
 import { trackInFlight } from "./graphql/in-flight";
 import { operationLimitsPlugin } from "./graphql/limits";
 import { buildGatehouseSchema } from "./graphql/schema";
+import { sessionBarrierPlugin } from "./graphql/session-barrier";
 import { restRoutes } from "./http/rest";
 import type { Logger } from "./logger";
 import { createLogMailer, type Mailer } from "./mail/mailer";
@@ -48,7 +50,8 @@ function trustProxySetting(value: string): boolean | number | string {
 export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const { database, logger } = deps;
   const mailer = deps.mailer ?? createLogMailer(logger, config.mail.from);
-  const services = createServices(config, database.db, { mailer, now: deps.now });
+  const services = createServices(config, database, { mailer, logger, now: deps.now });
+  await services.viewerCache.start();
 
   const inFlight = trackInFlight();
   const apollo = new ApolloServer<Context>({
@@ -65,6 +68,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       errorLoggingPlugin(logger),
       operationLimitsPlugin(),
       inFlight.plugin,
+      sessionBarrierPlugin(services.viewerCache),
     ],
     // main.ts owns shutdown (drain HTTP, then Apollo, then the database); Apollo's own signal
     // handlers would race it and re-raise the signal mid-drain.
@@ -122,6 +126,8 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       const left = await inFlight.drained(timeoutMs);
       if (left > 0) logger.warn({ operations: left }, "Stopping with operations still running");
       await apollo.stop();
+      await services.sessions.flushTouches();
+      await services.viewerCache.stop();
     },
   };
 }

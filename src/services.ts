@@ -1,12 +1,14 @@
 /** Builds every service once per process from the config and the database. */
 import type { Config } from "./config";
-import type { Database } from "./db/connection";
+import type { Database, DatabaseHandle } from "./db/connection";
 import { createAccessTokens, type AccessTokens } from "./auth/access-tokens";
 import { createKeyRing, type KeyRing } from "./auth/key-ring";
 import { createPasswordHasher, type PasswordHasher } from "./auth/passwords";
 import { createRateLimits, type RateLimits } from "./auth/rate-limits";
 import { createSealer } from "./auth/seal";
 import { createSessionService, type SessionService } from "./auth/sessions";
+import { createViewerCache, type ViewerCache } from "./auth/viewer-cache";
+import type { Logger } from "./logger";
 import { createAuditService, type AuditService } from "./modules/audit/audit.service";
 import { createAuthService, type AuthService } from "./modules/auth/auth.service";
 import { createUsersService, type UsersService } from "./modules/users/users.service";
@@ -34,6 +36,8 @@ export interface Services {
   rateLimits: RateLimits;
   audit: AuditService;
   sessions: SessionService;
+  /** The per-request session check, from memory while every change is heard (start it first). */
+  viewerCache: ViewerCache;
   users: UsersService;
   auth: AuthService;
   organizations: OrganizationsService;
@@ -63,10 +67,11 @@ export function createConfiguredKeyRing(config: Config, db: Database, now?: () =
 
 export function createServices(
   config: Config,
-  db: Database,
-  deps: { mailer: Mailer; now?: () => Date },
+  database: DatabaseHandle,
+  deps: { mailer: Mailer; logger: Logger; now?: () => Date },
 ): Services {
-  const { mailer, now } = deps;
+  const { mailer, logger, now } = deps;
+  const { db } = database;
   const keyRing = createConfiguredKeyRing(config, db, now);
   const accessTokens = createAccessTokens({
     keyRing,
@@ -81,12 +86,14 @@ export function createServices(
     db,
     audit,
     now,
+    onError: (error) => logger.warn({ err: error }, "Recording session use failed"),
     lifetimes: {
       idleTtlSeconds: config.tokens.refreshIdleTtlSeconds,
       absoluteTtlSeconds: config.tokens.refreshAbsoluteTtlSeconds,
       reuseGraceSeconds: config.tokens.refreshReuseGraceSeconds,
     },
   });
+  const viewerCache = createViewerCache({ database, logger, now });
   const users = createUsersService({ db, audit, now });
   const auth = createAuthService({
     db,
@@ -127,6 +134,7 @@ export function createServices(
     rateLimits,
     audit,
     sessions,
+    viewerCache,
     users,
     auth,
     organizations,

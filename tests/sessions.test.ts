@@ -309,6 +309,8 @@ describe("me.sessions and revocation", () => {
     const { user } = await signUp(client);
     expect((await client.ok(MeDocument)).me?.id).toBe(user.id);
     await gh.database.db.update(users).set({ lockedAt: new Date() }).where(eq(users.id, user.id));
+    // As a mutation would: wait until this node has heard its own change (see viewer-cache.ts).
+    await gh.app.services.viewerCache.barrier();
     expect((await client.ok(MeDocument)).me).toBeNull();
     expect(errorCodes(await client.request(RefreshSessionDocument, {}))).toEqual(["FORBIDDEN"]);
   });

@@ -20,10 +20,10 @@
  * Lookups are by SHA-256 of the presented token through a unique index: timing reveals at most
  * something about a hash, which cannot be turned back into a token.
  */
-import { and, eq, gt, isNotNull, isNull, lt, ne, or } from "drizzle-orm";
+import { and, eq, gt, inArray, isNotNull, isNull, lt, ne, or, sql } from "drizzle-orm";
 import type { Database, Executor } from "../db/connection";
 import { keysetPage } from "../db/keyset";
-import { projects, refreshTokens, sessions, type SessionRow } from "../db/schema/index";
+import { endUsers, projects, refreshTokens, sessions, type SessionRow } from "../db/schema/index";
 import { AppError, type ErrorSpec } from "../errors";
 import type { Page, PageRequest } from "../pagination";
 import type { AuditService, RequestMeta } from "../modules/audit/audit.service";
@@ -38,8 +38,17 @@ export const SessionErrors = {
   SESSION_NOT_FOUND: { code: "NOT_FOUND", message: "No such session" },
 } as const satisfies Record<string, ErrorSpec>;
 
+/** Why a session ended (kept on the row as `revoked_reason`). */
 export type RevokeReason =
-  "logout" | "revoked" | "revoked_all" | "password_changed" | "reuse_detected";
+  | "logout"
+  | "revoked"
+  | "revoked_all"
+  | "password_changed"
+  | "reuse_detected"
+  | "status_blocked"
+  | "end_user_deleted"
+  | "project_deleted"
+  | "organization_deleted";
 
 /** Whose session: a platform user's, or an end user's in one project. */
 export type SessionOwner = { userId: string } | { endUserId: string; projectId: string };
@@ -92,6 +101,77 @@ export function isSessionLive(session: SessionRow, now: Date): boolean {
   return session.revokedAt === null && sessionEndsAt(session) > now;
 }
 
+/** Which sessions to end: one, an owner's (but one), or every end user's in a project (with
+ * one of some statuses) or an organization. */
+export type SessionSelector =
+  | { sessionId: string; owner?: SessionOwner }
+  | { owner: SessionOwner; exceptSessionId?: string | null }
+  | { projectId: string; endUserStatuses?: readonly string[] }
+  | { organizationId: string };
+
+function selectorCondition(executor: Executor, selector: SessionSelector) {
+  if ("sessionId" in selector) {
+    return and(
+      eq(sessions.id, selector.sessionId),
+      selector.owner ? ownerCondition(selector.owner) : undefined,
+    );
+  }
+  if ("owner" in selector) {
+    const except = selector.exceptSessionId;
+    return and(ownerCondition(selector.owner), except ? ne(sessions.id, except) : undefined);
+  }
+  if ("projectId" in selector) {
+    const statuses = selector.endUserStatuses;
+    return and(
+      eq(sessions.projectId, selector.projectId),
+      statuses
+        ? inArray(
+            sessions.endUserId,
+            executor
+              .select({ id: endUsers.id })
+              .from(endUsers)
+              .where(
+                and(
+                  eq(endUsers.projectId, selector.projectId),
+                  inArray(endUsers.status, [...statuses]),
+                ),
+              ),
+          )
+        : undefined,
+    );
+  }
+  return inArray(
+    sessions.projectId,
+    executor
+      .select({ id: projects.id })
+      .from(projects)
+      .where(eq(projects.organizationId, selector.organizationId)),
+  );
+}
+
+/**
+ * The one way sessions end, whatever the reason: log-out, revocation, password change, reuse
+ * detected, a blocked or deleted end user, a deleted project or organization (and, as they
+ * come, password reset, MFA changes and an admin lock). It marks the live sessions selected as
+ * revoked, in `executor`'s transaction, and returns them. Their refresh tokens stop working
+ * with them; their access tokens are refused by the next request on every node, because the
+ * database publishes the change at commit (drizzle/0003_session_notifications.sql) and every
+ * node's viewer cache drops what it kept of them (src/auth/viewer-cache.ts).
+ */
+export async function endSessions(
+  executor: Executor,
+  selector: SessionSelector,
+  reason: RevokeReason,
+  at: Date,
+): Promise<SessionRow[]> {
+  if ("projectId" in selector && selector.endUserStatuses?.length === 0) return [];
+  return executor
+    .update(sessions)
+    .set({ revokedAt: at, revokedReason: reason })
+    .where(and(selectorCondition(executor, selector), liveSessionCondition(at)))
+    .returning();
+}
+
 export interface SessionService {
   start(owner: SessionOwner, meta: RequestMeta, executor?: Executor): Promise<StartedSession>;
   /** Exchanges a refresh token of `scope` for its successor. Throws UNAUTHENTICATED when it
@@ -111,43 +191,75 @@ export interface SessionService {
   revokeOwn(userId: string, sessionId: string, meta: RequestMeta): Promise<boolean>;
   /** A user ending all their sessions but `exceptSessionId`; returns how many ended. */
   revokeAllOwn(userId: string, exceptSessionId: string | null, meta: RequestMeta): Promise<number>;
-  /** Records use of a session for `lastUsedAt`, at most once a minute per session. */
-  touch(session: SessionRow): Promise<void>;
+  /**
+   * Notes use of a session for `lastUsedAt`, at most once a minute per session. Off the request
+   * path: uses are written in one statement a few seconds later (or by `flushTouches`).
+   */
+  touch(session: SessionRow): void;
+  /** Writes the uses noted so far (shutdown calls it). */
+  flushTouches(): Promise<void>;
   listLive(owner: SessionOwner, page: PageRequest): Promise<Page<SessionRow>>;
   /** Deletes sessions that ended more than a day ago, and their tokens. */
   pruneEnded(): Promise<number>;
 }
 
 const TOUCH_INTERVAL_MS = 60_000;
+const TOUCH_FLUSH_DELAY_MS = 5_000;
+const TOUCH_BATCH = 1_000;
 
 export function createSessionService(deps: {
   db: Database;
   audit: AuditService;
   lifetimes: SessionLifetimes;
   now?: () => Date;
+  /** Where a failed background write (noted uses) is reported. */
+  onError?: (error: unknown) => void;
 }): SessionService {
   const { db, audit, lifetimes } = deps;
   const now = deps.now ?? (() => new Date());
   const plus = (from: Date, seconds: number) => new Date(from.getTime() + seconds * 1000);
   const live = liveSessionCondition;
+  const onError = deps.onError ?? (() => {});
+
+  // Uses noted and not yet written (session → when), and when each session was last noted.
+  const pending = new Map<string, Date>();
+  const touched = new Map<string, number>();
+  let flushTimer: NodeJS.Timeout | undefined;
+
+  async function flushTouches(): Promise<void> {
+    clearTimeout(flushTimer);
+    flushTimer = undefined;
+    const uses = [...pending];
+    pending.clear();
+    const cutoff = now().getTime() - TOUCH_INTERVAL_MS;
+    for (const [id, at] of touched) if (at < cutoff) touched.delete(id);
+    // Grouped by time: a batch written at once mostly shares one minute anyway.
+    for (let i = 0; i < uses.length; i += TOUCH_BATCH) {
+      const batch = uses.slice(i, i + TOUCH_BATCH);
+      const at = batch.reduce((latest, [, when]) => (when > latest ? when : latest), batch[0]![1]);
+      try {
+        await db
+          .update(sessions)
+          .set({ lastUsedAt: at })
+          .where(
+            and(
+              inArray(
+                sessions.id,
+                batch.map(([id]) => id),
+              ),
+              lt(sessions.lastUsedAt, at),
+            ),
+          );
+      } catch (error) {
+        onError(error);
+      }
+    }
+  }
 
   async function issueToken(executor: Executor, sessionId: string): Promise<string> {
     const token = generateOpaqueToken();
     await executor.insert(refreshTokens).values({ sessionId, tokenHash: hashToken(token) });
     return token;
-  }
-
-  async function revokeWhere(
-    executor: Executor,
-    where: ReturnType<typeof and>,
-    reason: RevokeReason,
-  ): Promise<SessionRow[]> {
-    const at = now();
-    return executor
-      .update(sessions)
-      .set({ revokedAt: at, revokedReason: reason })
-      .where(and(where, live(at)))
-      .returning();
   }
 
   return {
@@ -188,10 +300,7 @@ export function createSessionService(deps: {
         if (token.usedAt !== null) {
           const graceEnds = plus(token.usedAt, lifetimes.reuseGraceSeconds);
           if (at > graceEnds) {
-            await tx
-              .update(sessions)
-              .set({ revokedAt: at, revokedReason: "reuse_detected" })
-              .where(eq(sessions.id, session.id));
+            await endSessions(tx, { sessionId: session.id }, "reuse_detected", at);
             // An end user's session is listed in its organization's log like its other events.
             const [project] = session.projectId
               ? await tx
@@ -214,17 +323,27 @@ export function createSessionService(deps: {
             );
             return { kind: "reused" as const };
           }
-        } else {
-          // A rotation retires every live token of the family: siblings issued in a grace window
-          // stop here, so a copied token cannot start a parallel chain; presented later, it is
-          // reuse, and the family ends.
-          await tx
-            .update(refreshTokens)
-            .set({ usedAt: at })
-            .where(and(eq(refreshTokens.sessionId, session.id), isNull(refreshTokens.usedAt)));
         }
+        // One statement: retire the family's live tokens (unless this is a grace-window sibling,
+        // whose family keeps its chain), issue the successor, slide the idle end.
+        const successor = generateOpaqueToken();
+        const issued = tx
+          .$with("issued", { id: refreshTokens.id })
+          .as(
+            sql`insert into ${refreshTokens} (session_id, token_hash) values (${session.id}, ${hashToken(successor)}) returning id`,
+          );
+        // A rotation retires every live token of the family: siblings issued in a grace window
+        // stop here, so a copied token cannot start a parallel chain; presented later, it is
+        // reuse, and the family ends. (One statement text either way: it stays prepared.)
+        const rotating = token.usedAt === null;
+        const retired = tx
+          .$with("retired", { id: refreshTokens.id })
+          .as(
+            sql`update ${refreshTokens} set used_at = ${at.toISOString()}::timestamptz where session_id = ${session.id} and used_at is null and ${rotating}::boolean returning id`,
+          );
         const idleEnd = plus(at, lifetimes.idleTtlSeconds);
         const [updated] = await tx
+          .with(issued, retired)
           .update(sessions)
           .set({
             lastUsedAt: at,
@@ -235,10 +354,7 @@ export function createSessionService(deps: {
           .where(eq(sessions.id, session.id))
           .returning();
         if (!updated) throw new Error("Session vanished while locked");
-        return {
-          kind: "rotated" as const,
-          started: { session: updated, refreshToken: await issueToken(tx, session.id) },
-        };
+        return { kind: "rotated" as const, started: { session: updated, refreshToken: successor } };
       });
       // Thrown after the transaction so the revocation and its audit event commit.
       if (outcome.kind !== "rotated") throw new AppError(SessionErrors.INVALID_REFRESH_TOKEN);
@@ -261,26 +377,19 @@ export function createSessionService(deps: {
     },
 
     async revoke(sessionId, reason, executor = db) {
-      const [row] = await revokeWhere(executor, eq(sessions.id, sessionId), reason);
+      const [row] = await endSessions(executor, { sessionId }, reason, now());
       return row ?? null;
     },
 
     async revokeAllOf(owner, reason, options = {}) {
-      const except = options.exceptSessionId;
-      return revokeWhere(
-        options.executor ?? db,
-        and(ownerCondition(owner), except ? ne(sessions.id, except) : undefined),
-        reason,
-      );
+      const selector = { owner, exceptSessionId: options.exceptSessionId };
+      return endSessions(options.executor ?? db, selector, reason, now());
     },
 
     async revokeOwn(userId, sessionId, meta) {
       return db.transaction(async (tx) => {
-        const rows = await revokeWhere(
-          tx,
-          and(eq(sessions.id, sessionId), eq(sessions.userId, userId)),
-          "revoked",
-        );
+        const owner = { userId };
+        const rows = await endSessions(tx, { sessionId, owner }, "revoked", now());
         if (rows.length === 0) return false;
         await audit.record(
           { action: AuditActions.SESSION_REVOKED, actorUserId: userId, targetId: sessionId, meta },
@@ -292,14 +401,8 @@ export function createSessionService(deps: {
 
     async revokeAllOwn(userId, exceptSessionId, meta) {
       return db.transaction(async (tx) => {
-        const rows = await revokeWhere(
-          tx,
-          and(
-            eq(sessions.userId, userId),
-            exceptSessionId ? ne(sessions.id, exceptSessionId) : undefined,
-          ),
-          "revoked_all",
-        );
+        const selector = { owner: { userId }, exceptSessionId };
+        const rows = await endSessions(tx, selector, "revoked_all", now());
         await audit.recordMany(
           rows.map((row) => ({
             action: AuditActions.SESSION_REVOKED,
@@ -314,14 +417,19 @@ export function createSessionService(deps: {
       });
     },
 
-    async touch(session) {
+    touch(session) {
       const at = now();
-      if (at.getTime() - session.lastUsedAt.getTime() < TOUCH_INTERVAL_MS) return;
-      await db
-        .update(sessions)
-        .set({ lastUsedAt: at })
-        .where(and(eq(sessions.id, session.id), lt(sessions.lastUsedAt, at)));
+      const last = touched.get(session.id) ?? session.lastUsedAt.getTime();
+      if (at.getTime() - last < TOUCH_INTERVAL_MS) return;
+      touched.set(session.id, at.getTime());
+      pending.set(session.id, at);
+      if (!flushTimer) {
+        flushTimer = setTimeout(() => void flushTouches(), TOUCH_FLUSH_DELAY_MS);
+        flushTimer.unref();
+      }
     },
+
+    flushTouches,
 
     async listLive(owner, page) {
       return keysetPage<SessionRow>(

@@ -18,6 +18,7 @@ import {
   setSessionCookies,
   type CookieNames,
 } from "../auth/cookies";
+import { viewerTags } from "../auth/viewer-cache";
 import type { Logger } from "../logger";
 import type { RequestMeta } from "../modules/audit/audit.service";
 import type { EndUserViewer } from "../modules/end-users/end-user-auth.service";
@@ -100,13 +101,20 @@ export function createContextFactory(
     async function sessionHolder<V extends { session: SessionRow }>(
       token: string | null,
       audience: string,
+      tags: (subject: string, sessionId: string) => string[],
       find: (subject: string, sessionId: string) => Promise<V | null>,
     ): Promise<V | null> {
       if (!token) return null;
       try {
         const claims = await services.accessTokens.verify(token, audience);
-        const found = claims ? await find(claims.sub, claims.sid) : null;
-        if (found) await services.sessions.touch(found.session);
+        if (!claims) return null;
+        const { sub: subject, sid: sessionId } = claims;
+        const found = await services.viewerCache.resolve(
+          { audience, subject, sessionId },
+          tags(subject, sessionId),
+          () => find(subject, sessionId),
+        );
+        if (found) services.sessions.touch(found.session);
         return found;
       } catch (error) {
         logger.error({ err: error, requestId, audience }, "Could not resolve the viewer");
@@ -119,6 +127,7 @@ export function createContextFactory(
     const viewer = await sessionHolder(
       readAccessToken(req, names),
       PLATFORM_AUDIENCE,
+      (userId, sessionId) => [viewerTags.session(sessionId), viewerTags.user(userId)],
       (userId, sessionId) => services.users.findViewer(userId, sessionId),
     );
 
@@ -129,6 +138,12 @@ export function createContextFactory(
       sessionHolder(
         readAccessToken(req, projectCookieNames(config.cookies, projectId)),
         projectAudience(projectId),
+        // The project's policy decides which statuses are blocked.
+        (endUserId, sessionId) => [
+          viewerTags.session(sessionId),
+          viewerTags.endUser(endUserId),
+          viewerTags.project(projectId),
+        ],
         (endUserId, sessionId) => services.endUsers.findViewer(endUserId, sessionId, projectId),
       );
 

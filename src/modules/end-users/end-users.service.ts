@@ -9,7 +9,7 @@ import type { Database, Executor } from "../../db/connection";
 import { endUsers, projectPolicies, sessions, type EndUserRow } from "../../db/schema/index";
 import { AppError, invalidInput, type FieldProblem } from "../../errors";
 import { ProjectPermission } from "../../auth/permissions";
-import { liveSessionCondition, type SessionService } from "../../auth/sessions";
+import { endSessions, liveSessionCondition, type SessionService } from "../../auth/sessions";
 import { checkLabel } from "../../validation";
 import { AuditActions, type AuditEventInput, type AuditService } from "../audit/audit.service";
 import type { Actor } from "../organizations/organizations.service";
@@ -170,7 +170,9 @@ export function createEndUsersService(deps: {
 
     async delete(actor, projectId, id) {
       await withEndUser(actor, projectId, id, async (tx, endUser, common) => {
-        // Its sessions go with it (ON DELETE CASCADE): its access tokens stop working at once.
+        // Its sessions end here, then go with it (ON DELETE CASCADE).
+        const owner = { endUserId: id, projectId };
+        await endSessions(tx, { owner }, "end_user_deleted", now());
         await tx.delete(endUsers).where(eq(endUsers.id, id));
         await audit.record(
           {

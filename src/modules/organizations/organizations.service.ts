@@ -40,6 +40,7 @@ import {
   findMembership,
   lockOrganization,
 } from "./organizations.guards";
+import { endSessions } from "../../auth/sessions";
 
 /** Who is acting, and from where (for the audit trail). */
 export interface Actor {
@@ -210,8 +211,9 @@ export function createOrganizationsService(deps: {
       await db.transaction(async (tx) => {
         const organization = await lockOrganization(tx, id);
         await authorizeInOrganization(tx, id, actor.userId, OrganizationPermission.DELETE);
-        // Projects, memberships and invitations go with it (ON DELETE CASCADE), in this
-        // transaction; the audit trail keeps plain ids and survives.
+        // Its projects' end-user sessions end here; projects, memberships and invitations go with
+        // it (ON DELETE CASCADE), in this transaction; the audit trail keeps plain ids and survives.
+        await endSessions(tx, { organizationId: id }, "organization_deleted", now());
         await tx.delete(organizations).where(eq(organizations.id, id));
         await audit.record(
           {

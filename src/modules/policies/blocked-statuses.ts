@@ -3,9 +3,10 @@
  * refresh or use a token. The fact lives here in its two forms (TypeScript for a row in hand,
  * SQL for the per-request viewer query), like isSessionLive and liveSessionCondition.
  */
-import { and, eq, gt, inArray, isNull, sql, type SQL } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import type { Executor } from "../../db/connection";
-import { endUsers, projectPolicies, sessions, type ProjectPolicyRow } from "../../db/schema/index";
+import { endUsers, projectPolicies, type ProjectPolicyRow } from "../../db/schema/index";
+import { endSessions } from "../../auth/sessions";
 
 /** What is blocked when the project has no policy (or a policy says nothing else). */
 export const DEFAULT_BLOCKED_STATUSES: readonly string[] = ["blocked", "suspended"];
@@ -32,24 +33,11 @@ export async function endSessionsWithStatuses(
   statuses: readonly string[],
   at: Date,
 ): Promise<number> {
-  if (statuses.length === 0) return 0;
-  const ended = await tx
-    .update(sessions)
-    .set({ revokedAt: at, revokedReason: "revoked" })
-    .where(
-      and(
-        eq(sessions.projectId, projectId),
-        isNull(sessions.revokedAt),
-        gt(sessions.expiresAt, at),
-        inArray(
-          sessions.endUserId,
-          tx
-            .select({ id: endUsers.id })
-            .from(endUsers)
-            .where(and(eq(endUsers.projectId, projectId), inArray(endUsers.status, [...statuses]))),
-        ),
-      ),
-    )
-    .returning({ id: sessions.id });
+  const ended = await endSessions(
+    tx,
+    { projectId, endUserStatuses: statuses },
+    "status_blocked",
+    at,
+  );
   return ended.length;
 }

@@ -28,6 +28,7 @@ import {
 import type { Actor } from "../organizations/organizations.service";
 import { ProjectErrors } from "./projects.errors";
 import { lockProject } from "./projects.guards";
+import { endSessions } from "../../auth/sessions";
 
 export interface ProjectInput {
   name?: string | null;
@@ -173,7 +174,9 @@ export function createProjectsService(deps: {
     async delete(actor, id) {
       await db.transaction(async (tx) => {
         const project = await lockProject(tx, id, actor.userId, ProjectPermission.DELETE);
-        // Members and everything else beneath the project go with it (ON DELETE CASCADE).
+        // Its end users' sessions end here; members and everything else beneath the project go
+        // with it (ON DELETE CASCADE).
+        await endSessions(tx, { projectId: id }, "project_deleted", now());
         await tx.delete(projects).where(eq(projects.id, id));
         await audit.record(
           {
