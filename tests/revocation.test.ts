@@ -143,13 +143,10 @@ describe("every way a platform session ends is refused by the very next request"
   it("reuse detection ends the session", async () => {
     const { first, refreshToken } = await platformUserOnTwoDevices();
     await gh.client().ok(RefreshSessionDocument, { refreshToken });
-    gh.clock.advance(60);
-    try {
+    await gh.clock.later(60, async () => {
       await gh.client().request(RefreshSessionDocument, { refreshToken });
       expect(await platformSignedOut(first)).toBe(true);
-    } finally {
-      gh.clock.advance(-60);
-    }
+    });
   });
 
   it("a locked account", async () => {
@@ -243,25 +240,19 @@ describe("every way an end user's session ends is refused by the very next reque
     const { client, projectId, signedUp } = await warmEndUserOf();
     const refreshToken = signedUp.tokens.refreshToken!;
     await gh.client().ok(EndUserRefreshSessionDocument, { projectId, refreshToken });
-    gh.clock.advance(60);
-    try {
+    await gh.clock.later(60, async () => {
       await gh.client().request(EndUserRefreshSessionDocument, { projectId, refreshToken });
       expect(await endUserSignedOut(client, projectId)).toBe(true);
-    } finally {
-      gh.clock.advance(-60);
-    }
+    });
   });
 });
 
 describe("expiry is exact", () => {
   it("refuses a warm access token the moment it expires", async () => {
     const { first } = await platformUserOnTwoDevices();
-    gh.clock.advance(gh.config.tokens.accessTtlSeconds);
-    try {
+    await gh.clock.later(gh.config.tokens.accessTtlSeconds, async () => {
       expect(await platformSignedOut(first)).toBe(true);
-    } finally {
-      gh.clock.advance(-gh.config.tokens.accessTtlSeconds);
-    }
+    });
     expect(await platformSignedOut(first)).toBe(false);
   });
 

@@ -23,15 +23,7 @@ afterAll(() => gh?.close());
 
 const DAY = 86_400;
 
-/** Moves the server clock for the body of a test and always moves it back. */
-async function later<T>(seconds: number, body: () => Promise<T>): Promise<T> {
-  gh.clock.advance(seconds);
-  try {
-    return await body();
-  } finally {
-    gh.clock.advance(-seconds);
-  }
-}
+const later = <T>(seconds: number, body: () => Promise<T>) => gh.clock.later(seconds, body);
 
 async function logInAgain(email: string): Promise<TestClient> {
   const client = gh.client();

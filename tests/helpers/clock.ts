@@ -2,6 +2,8 @@
 export interface TestClock {
   now: () => Date;
   advance(seconds: number): void;
+  /** Moves the clock `seconds` ahead for `body` and always moves it back. */
+  later<T>(seconds: number, body: () => Promise<T>): Promise<T>;
 }
 
 export function createClock(): TestClock {
@@ -10,6 +12,14 @@ export function createClock(): TestClock {
     now: () => new Date(Date.now() + offsetMs),
     advance(seconds) {
       offsetMs += seconds * 1000;
+    },
+    async later(seconds, body) {
+      offsetMs += seconds * 1000;
+      try {
+        return await body();
+      } finally {
+        offsetMs -= seconds * 1000;
+      }
     },
   };
 }
