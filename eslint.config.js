@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "data/", "drizzle/", "tests/gql/"] },
+  { ignores: ["node_modules/", "data/", "dist/", "drizzle/", "tests/gql/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -27,6 +27,11 @@ export default tseslint.config(
     // Tool configs that must default-export.
     files: ["*.config.ts", "codegen.ts"],
     rules: { "no-restricted-syntax": "off" },
+  },
+  {
+    // Plain-node build scripts.
+    files: ["scripts/**/*.mjs"],
+    languageOptions: { globals: { process: "readonly", URL: "readonly", console: "readonly" } },
   },
   {
     files: ["src/**/*.ts"],

@@ -3,12 +3,14 @@
  * otherwise. Every query in the code base is written once against `Database`.
  */
 import fs from "node:fs";
+import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { sql } from "drizzle-orm";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import postgres, { type Sql } from "postgres";
+import { readPgliteTemplate } from "./pglite-template";
 import * as schema from "./schema/index";
 
 export type Schema = typeof schema;
@@ -189,9 +191,12 @@ export async function openDatabase(
   let client: PGlite;
   if (target.kind === "pglite") {
     fs.mkdirSync(target.dir, { recursive: true });
-    client = await PGlite.create(target.dir);
+    const isNew = !fs.existsSync(path.join(target.dir, "PG_VERSION"));
+    const loadDataDir = isNew ? readPgliteTemplate() : undefined;
+    client = await PGlite.create(target.dir, loadDataDir ? { loadDataDir } : {});
   } else {
-    client = await PGlite.create();
+    const loadDataDir = readPgliteTemplate();
+    client = await PGlite.create(loadDataDir ? { loadDataDir } : {});
   }
   const db: Database = drizzlePglite(client, drizzleOptions);
   const pglite = client;

@@ -1,15 +1,12 @@
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import type { PgliteDatabase } from "drizzle-orm/pglite";
 import type { PostgresJsDatabase } from "drizzle-orm/postgres-js";
+import { PACKAGE_ROOT } from "../package-root";
 import type { DatabaseHandle, Schema } from "./connection";
 
-export const MIGRATIONS_FOLDER = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  "../../drizzle",
-);
+export const MIGRATIONS_FOLDER = path.join(PACKAGE_ROOT, "drizzle");
 
 /** Any constant; it names the lock that lets one node migrate while the others wait. */
 const MIGRATION_LOCK_ID = 726_371_001;

@@ -40,7 +40,8 @@ export interface ServerProcess {
 
 export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
   const port = await freePort();
-  const child = spawn(TSX, ["src/main.ts"], {
+  // What `npm start` runs after its build step (tests/helpers/build.ts builds it once).
+  const child = spawn(process.execPath, ["dist/main.js"], {
     cwd: ROOT,
     env: cleanEnv({ ...env, PORT: String(port), HOST: "127.0.0.1" }),
     stdio: ["ignore", "pipe", "pipe"],
