@@ -6,10 +6,8 @@
 import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginCacheControlDisabled } from "@apollo/server/plugin/disabled";
 import { expressMiddleware } from "@as-integrations/express5";
-import cookieParser from "cookie-parser";
 import cors from "cors";
-import express, { type ErrorRequestHandler, type Express } from "express";
-import helmet from "helmet";
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from "express";
 import type { Config } from "./config";
 import type { DatabaseHandle } from "./db/connection";
 import { GRAPHQL_PATH } from "./auth/cookies";
@@ -20,6 +18,7 @@ import { operationLimitsPlugin } from "./graphql/limits";
 import { buildGatehouseSchema } from "./graphql/schema";
 import { sessionBarrierPlugin } from "./graphql/session-barrier";
 import { restRoutes } from "./http/rest";
+import { staticSecurityHeaders } from "./http/security-headers";
 import type { Logger } from "./logger";
 import { createLogMailer, type Mailer } from "./mail/mailer";
 import { createServices, type Services } from "./services";
@@ -79,20 +78,31 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
 
   const app = express();
   app.disable("x-powered-by");
+  // Answers are per viewer and no-store: an ETag would only cost a hash of every body.
+  app.set("etag", false);
   app.set("trust proxy", trustProxySetting(config.http.trustProxy));
-  app.use(helmet());
+  app.use(staticSecurityHeaders());
   app.use(restRoutes({ database, keyRing: services.keyRing, logger }));
 
   const allowed = new Set(config.http.corsOrigins);
+  const corsHandler = cors({
+    // Only listed origins may call with credentials; others get no CORS headers at all.
+    origin: (origin, callback) => callback(null, origin !== undefined && allowed.has(origin)),
+    credentials: true,
+    maxAge: 600,
+  });
+  // Requests without an Origin (servers, curl) get no CORS headers from cors either; they skip it.
+  const corsWhenCrossOrigin: RequestHandler = (req, res, next) => {
+    if (req.headers.origin === undefined) {
+      res.vary("Origin");
+      next();
+      return;
+    }
+    corsHandler(req, res, next);
+  };
   app.use(
     GRAPHQL_PATH,
-    cors({
-      // Only listed origins may call with credentials; others get no CORS headers at all.
-      origin: (origin, callback) => callback(null, origin !== undefined && allowed.has(origin)),
-      credentials: true,
-      maxAge: 600,
-    }),
-    cookieParser(),
+    corsWhenCrossOrigin,
     express.json({ limit: config.http.bodyLimit }),
     expressMiddleware(apollo, {
       context: createContextFactory(config, services, database.db, logger),

@@ -4,9 +4,9 @@ import { GraphQLError } from "graphql";
 import { AppError } from "../src/errors";
 import { formatError } from "../src/graphql/errors";
 import type * as GraphQLModule from "graphql";
-import { applyMiddleware } from "graphql-middleware";
-import { allow } from "graphql-shield";
-import { createPermissions } from "../src/graphql/schema";
+import { allow, rule } from "graphql-shield";
+import { FORBIDDEN_ERROR } from "../src/graphql/rules";
+import { applyPermissions } from "../src/graphql/schema";
 import { MeDocument, SignUpDocument, UpdateProfileDocument } from "./gql/graphql";
 import { errorCodes } from "./helpers/client";
 import { signUp } from "./helpers/flows";
@@ -236,21 +236,34 @@ describe("authorization layer (graphql-shield)", () => {
   });
 
   it("closes a field nobody wrote a rule for (fallback deny, FORBIDDEN)", async () => {
-    // The same permissions factory the server uses, over a schema with one unruled field.
-    // graphql-shield loads graphql's CommonJS build; the schema must come from the same one.
+    // The same function the server applies its rules with (it unwraps `allow` fields), over a
+    // schema with unruled fields. graphql-shield loads graphql's CommonJS build; the schema
+    // must come from the same one.
     const { graphql, buildSchema: buildSdl } = createRequire(import.meta.url)(
       "graphql",
     ) as typeof GraphQLModule;
-    const schema = applyMiddleware(
-      buildSdl("type Query { open: String, forgotten: String }"),
-      createPermissions({ Query: { open: allow } }),
+    const schema = applyPermissions(
+      buildSdl(`type Query { open: String, forgotten: String, refused: String, thing: Thing }
+        type Thing { shown: String, hidden: String }
+        type Other { a: String }`),
+      {
+        Query: { open: allow, thing: allow, refused: rule()(() => FORBIDDEN_ERROR()) },
+        Thing: { shown: allow },
+      },
     );
-    const rootValue = { open: () => "yes", forgotten: () => "leaked" };
-    const open = await graphql({ schema, source: "{ open }", rootValue });
-    expect(open.data).toEqual({ open: "yes" });
-    const closed = await graphql({ schema, source: "{ forgotten }", rootValue });
-    expect(closed.data?.forgotten ?? null).toBeNull();
-    expect(closed.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    const rootValue = {
+      open: () => "yes",
+      forgotten: () => "leaked",
+      refused: () => "leaked",
+      thing: { shown: "yes", hidden: "leaked" },
+    };
+    const open = await graphql({ schema, source: "{ open thing { shown } }", rootValue });
+    expect(open).toEqual({ data: { open: "yes", thing: { shown: "yes" } } });
+    for (const source of ["{ forgotten }", "{ refused }", "{ thing { hidden } }"]) {
+      const closed = await graphql({ schema, source, rootValue });
+      expect(JSON.stringify(closed.data)).not.toContain("leaked");
+      expect(closed.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    }
   });
 
   it("covers every field of the real schema with an explicit rule", async () => {
@@ -302,6 +315,29 @@ describe("operation limits", () => {
     };
     expect(body.errors[0]?.extensions.code).toBe("BAD_USER_INPUT");
     expect(body.errors[0]?.message).toMatch(/too large/);
+  });
+
+  it("prices one document afresh for each page size and @include it is sent with", async () => {
+    // The cost is cached per parsed document: the variables it depends on are part of the key.
+    const aliases = Array.from(
+      { length: 500 },
+      (_, i) => `a${i}: me @include(if: $on) { sessions(first: $n) { edges { node { id } } } }`,
+    );
+    const query = `query Q($n: Int, $on: Boolean!) { ${aliases.join(" ")} }`;
+    const send = async (variables: object) => {
+      const response = await fetch(`${gh.url}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = (await response.json()) as { errors?: { extensions: { code: string } }[] };
+      return body.errors?.[0]?.extensions.code ?? "OK";
+    };
+    expect(await send({ n: 1, on: true })).toBe("OK");
+    expect(await send({ n: 100, on: true })).toBe("BAD_USER_INPUT");
+    expect(await send({ n: 100, on: false })).toBe("OK");
+    expect(await send({ n: 100, on: true })).toBe("BAD_USER_INPUT");
+    expect(await send({ n: 1, on: true })).toBe("OK");
   });
 
   it("refuses a request with more than 10 mutations", async () => {

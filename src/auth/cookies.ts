@@ -6,6 +6,7 @@
  * Path other than `/`, so it takes the `__Secure-` prefix instead.
  * SameSite=Lax by default: cross-site POSTs carry neither cookie.
  */
+import { parse } from "cookie";
 import type { CookieOptions, Request, Response } from "express";
 
 export const GRAPHQL_PATH = "/graphql";
@@ -69,9 +70,18 @@ export function clearSessionCookies(
   res.clearCookie(names.refresh, { ...baseOptions(settings), path: GRAPHQL_PATH });
 }
 
+/** Each request's Cookie header, parsed on the first read (most API calls carry none). */
+const jars = new WeakMap<Request, Record<string, string | undefined>>();
+
 function readCookie(req: Request, name: string): string | null {
-  const cookies = req.cookies as Record<string, unknown> | undefined;
-  const value = cookies?.[name];
+  const header = req.headers.cookie;
+  if (!header) return null;
+  let jar = jars.get(req);
+  if (!jar) {
+    jar = parse(header);
+    jars.set(req, jar);
+  }
+  const value = jar[name];
   return typeof value === "string" && value.length > 0 ? value : null;
 }
 

@@ -4,7 +4,15 @@
  * Without them, one request of a thousand aliases does a thousand requests' work.
  */
 import type { ApolloServerPlugin } from "@apollo/server";
-import { GraphQLError, Kind, type GraphQLOutputType, type SelectionSetNode } from "graphql";
+import {
+  GraphQLError,
+  Kind,
+  visit,
+  type DocumentNode,
+  type GraphQLOutputType,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+} from "graphql";
 import { createRequire } from "node:module";
 import type * as QueryComplexity from "graphql-query-complexity";
 import { DEFAULT_PAGE_SIZE } from "../pagination";
@@ -70,40 +78,109 @@ function tooBig(message: string): GraphQLError {
   });
 }
 
+/** A mutation's root fields, through its fragments. */
+function mutationFields(document: DocumentNode, operation: OperationDefinitionNode): number {
+  const fragments = new Map(
+    document.definitions.flatMap((definition) =>
+      definition.kind === Kind.FRAGMENT_DEFINITION
+        ? [[definition.name.value, definition.selectionSet] as const]
+        : [],
+    ),
+  );
+  return rootFieldCount(operation.selectionSet, fragments);
+}
+
+/**
+ * The names of the variables an operation's cost depends on: those given to a `first` argument
+ * (the connection estimator reads it) or to @include/@skip. Other variables (emails, passwords,
+ * ids) leave the cost unchanged, so they are never part of a cache key.
+ */
+function costVariables(document: DocumentNode): string[] {
+  const names = new Set<string>();
+  visit(document, {
+    Argument(argument) {
+      if (argument.value.kind === Kind.VARIABLE && argument.name.value === "first") {
+        names.add(argument.value.name.value);
+      }
+    },
+    Directive(directive) {
+      if (directive.name.value !== "include" && directive.name.value !== "skip") return;
+      for (const argument of directive.arguments ?? []) {
+        if (argument.value.kind === Kind.VARIABLE) names.add(argument.value.name.value);
+      }
+    },
+  });
+  return [...names];
+}
+
+/** What is worked out once per parsed document and operation name, and the costs seen. */
+interface Analysis {
+  mutationFields: number;
+  costVariables: string[];
+  costs: Map<string, number>;
+}
+
+/** Costs kept per analysis: one per distinct set of page sizes a client sends. */
+const MAX_COSTS_PER_OPERATION = 64;
+
 export function operationLimitsPlugin<T extends object>(
   limits: OperationLimits = DEFAULT_OPERATION_LIMITS,
 ): ApolloServerPlugin<T> {
+  // Apollo hands the same DocumentNode for a query it has parsed before (its document store), so
+  // a document's analysis lives as long as Apollo keeps the document.
+  const analyses = new WeakMap<DocumentNode, Map<string, Analysis>>();
+
+  function analyse(
+    document: DocumentNode,
+    operationName: string,
+    operation: OperationDefinitionNode | undefined,
+  ) {
+    let byOperation = analyses.get(document);
+    if (!byOperation) {
+      byOperation = new Map();
+      analyses.set(document, byOperation);
+    }
+    let analysis = byOperation.get(operationName);
+    if (!analysis) {
+      analysis = {
+        mutationFields:
+          operation?.operation === "mutation" ? mutationFields(document, operation) : 0,
+        costVariables: costVariables(document),
+        costs: new Map(),
+      };
+      byOperation.set(operationName, analysis);
+    }
+    return analysis;
+  }
+
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ schema, document, request, operation }) {
-          if (operation?.operation === "mutation") {
-            const fragments = new Map(
-              document.definitions.flatMap((definition) =>
-                definition.kind === Kind.FRAGMENT_DEFINITION
-                  ? [[definition.name.value, definition.selectionSet] as const]
-                  : [],
-              ),
+          const analysis = analyse(document, request.operationName ?? "", operation);
+          if (analysis.mutationFields > limits.maxMutationFields) {
+            throw tooBig(
+              `A request may run at most ${limits.maxMutationFields} mutations (it has ${analysis.mutationFields})`,
             );
-            const fields = rootFieldCount(operation.selectionSet, fragments);
-            if (fields > limits.maxMutationFields) {
-              throw tooBig(
-                `A request may run at most ${limits.maxMutationFields} mutations (it has ${fields})`,
-              );
-            }
           }
-          let complexity: number;
-          try {
-            complexity = getComplexity({
-              schema,
-              query: document,
-              variables: request.variables ?? {},
-              operationName: request.operationName ?? undefined,
-              estimators: [connectionEstimator, simpleEstimator({ defaultComplexity: 1 })],
-            });
-          } catch {
-            // Variables that do not coerce: execution refuses them next, with BAD_USER_INPUT.
-            return;
+          const variables = request.variables ?? {};
+          const key = JSON.stringify(analysis.costVariables.map((name) => variables[name] ?? null));
+          let complexity = analysis.costs.get(key);
+          if (complexity === undefined) {
+            try {
+              complexity = getComplexity({
+                schema,
+                query: document,
+                variables,
+                operationName: request.operationName ?? undefined,
+                estimators: [connectionEstimator, simpleEstimator({ defaultComplexity: 1 })],
+              });
+            } catch {
+              // Variables that do not coerce: execution refuses them next, with BAD_USER_INPUT.
+              return;
+            }
+            if (analysis.costs.size >= MAX_COSTS_PER_OPERATION) analysis.costs.clear();
+            analysis.costs.set(key, complexity);
           }
           if (complexity > limits.maxComplexity) {
             throw tooBig(

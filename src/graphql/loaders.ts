@@ -1,6 +1,6 @@
 /**
  * One set of DataLoaders per request, created in the context for its viewer. Loaders cache
- * for the request; after each mutation the cache is dropped (see clearLoadersAfterMutations),
+ * for the request; after each mutation the cache is dropped (see applyPermissions in schema.ts),
  * so the fields of a mutation's result and later mutations see what it changed.
  */
 import { inArray } from "drizzle-orm";
