@@ -15,7 +15,8 @@
  * spawned server cannot report them), at two sizes: the count must not grow with the tree.
  *
  * Env: BENCH_DURATION (seconds per scenario, default 5), BENCH_CONNECTIONS (default 10),
- * BENCH_RUNS (default 3), DATABASE_URL (optional; embedded PGlite otherwise). Exits 1 if a server
+ * BENCH_RUNS (default 3), BENCH_ONLY (a pattern: only the scenarios it matches), BENCH_PROFILE_DIR
+ * (the server writes a CPU profile there), DATABASE_URL (optional; embedded PGlite otherwise). Exits 1 if a server
  * does not start, seeding fails, or a scenario answers with more than 1% errors.
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -27,6 +28,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import pLimit from "p-limit";
+// @ts-expect-error: a plain-node script without types; build() compiles dist/.
+import { build } from "../scripts/build.mjs";
 import { createApp } from "../src/app";
 import { loadConfig } from "../src/config";
 import { openDatabase } from "../src/db/connection";
@@ -37,6 +40,8 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const DURATION = positiveInt(process.env.BENCH_DURATION, 5);
 const CONNECTIONS = positiveInt(process.env.BENCH_CONNECTIONS, 10);
 const RUNS = positiveInt(process.env.BENCH_RUNS, 3);
+/** Only the scenarios whose name matches (a regular expression); the floor always runs. */
+const ONLY = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY, "i") : undefined;
 const MAX_ERROR_RATE = 0.01;
 const PASSWORD = "bench-password-123";
 const ME = JSON.stringify({ query: "{ me { id email } }" });
@@ -81,6 +86,8 @@ interface Scenario {
   nextBody?: () => string;
   /** Whether an answer's `data` is the expected one (it may also keep the next refresh token). */
   check: (data: unknown) => boolean;
+  /** Connections of its own (BENCH_CONNECTIONS otherwise). */
+  connections?: number;
   /** Runs before each measurement (fresh refresh tokens: a stopped run breaks their chains). */
   prepare?: () => Promise<void>;
 }
@@ -305,7 +312,7 @@ async function runScenario(base: string, scenario: Scenario, duration: number): 
     // The floor (Apollo's standalone server) answers GraphQL on any path, /graphql included.
     url: `${base}/graphql`,
     method: "POST",
-    connections: CONNECTIONS,
+    connections: scenario.connections ?? CONNECTIONS,
     duration,
     headers: {
       "content-type": "application/json",
@@ -643,14 +650,20 @@ async function main(): Promise<number> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "gatehouse-bench-"));
   const databaseUrl = process.env.DATABASE_URL;
 
-  console.log("measuring npm start (new and existing data folder, PGlite)...");
+  if (!ONLY) console.log("measuring npm start (new and existing data folder, PGlite)...");
   const startUps: { fresh: number; existing: number }[] = [];
-  for (let run = 0; run < RUNS; run++) startUps.push(await measureStartUp());
+  // Skipped when measuring chosen scenarios only (the server is built by the build step then).
+  if (ONLY) await build();
+  else for (let run = 0; run < RUNS; run++) startUps.push(await measureStartUp());
 
   // Built by the start-up runs above; run by plain node so the pid is the server's own.
+  // BENCH_PROFILE_DIR: the server writes a CPU profile (node --cpu-prof) there when it stops.
+  const profile = process.env.BENCH_PROFILE_DIR
+    ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(process.env.BENCH_PROFILE_DIR)}`]
+    : [];
   const child = startProcess(
     process.execPath,
-    ["dist/main.js"],
+    [...profile, "dist/main.js"],
     serverEnv(port, dataDir, databaseUrl),
   );
   const floor = startProcess(path.join(ROOT, "node_modules/.bin/tsx"), ["bench/floor.ts"], {
@@ -779,9 +792,20 @@ async function main(): Promise<number> {
         scenario: organizationTreeScenario(ownerToken, LARGE_ORGANIZATION),
         goal: { kind: "p99", atMostMs: 50 },
       },
+      {
+        // The same query one at a time: its own latency, without nine others queued beside it.
+        scenario: {
+          ...organizationTreeScenario(ownerToken, LARGE_ORGANIZATION),
+          name: `organization tree, 1 connection`,
+          connections: 1,
+        },
+        goal: { kind: "p99", atMostMs: 50 },
+      },
     ];
     const floorMeasured: Measured = { scenario: floorScenario, base: floorBase, rows: [] };
-    const measured: Measured[] = plan.map((p) => ({ ...p, base: p.base ?? base, rows: [] }));
+    const measured: Measured[] = plan
+      .filter((p) => !ONLY || ONLY.test(p.scenario.name))
+      .map((p) => ({ ...p, base: p.base ?? base, rows: [] }));
 
     console.log(
       `Database: ${databaseLabel(databaseUrl)} | Node ${process.version} | ${os.cpus().length} CPUs`,
@@ -835,11 +859,13 @@ async function main(): Promise<number> {
         `${shape.members} members, ${shape.projects} projects … ${statements}`,
     );
     console.log(`organization tree, SQL statements/request (in-process): ${counted.join("; ")}`);
-    const fresh = startUps.map((s) => s.fresh / 1000);
-    const existing = startUps.map((s) => s.existing / 1000);
-    console.log(
-      `npm start to /healthz: new data folder ${spread(fresh, 2)} s (goal ≤ 4), existing ${spread(existing, 2)} s (goal ≤ 2)`,
-    );
+    if (startUps.length > 0) {
+      const fresh = startUps.map((s) => s.fresh / 1000);
+      const existing = startUps.map((s) => s.existing / 1000);
+      console.log(
+        `npm start to /healthz: new data folder ${spread(fresh, 2)} s (goal ≤ 4), existing ${spread(existing, 2)} s (goal ≤ 2)`,
+      );
+    }
     console.log(`server RSS after the bench: ${rss ?? "?"} MB (goal ≤ 250)`);
 
     const failing = [floorMeasured, ...measured].filter((m) =>

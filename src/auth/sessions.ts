@@ -158,6 +158,17 @@ function selectorCondition(executor: Executor, selector: SessionSelector) {
  * database publishes the change at commit (drizzle/0003_session_notifications.sql) and every
  * node's viewer cache drops what it kept of them (src/auth/viewer-cache.ts).
  */
+/** Calls of endSessions in this process so far (every app in it): see sessionEndingsSoFar. */
+let endings = 0;
+
+/**
+ * A count that changes whenever this process may have ended sessions: a request that saw it
+ * unchanged ended none (session-barrier.ts relies on it).
+ */
+export function sessionEndingsSoFar(): number {
+  return endings;
+}
+
 export async function endSessions(
   executor: Executor,
   selector: SessionSelector,
@@ -165,6 +176,7 @@ export async function endSessions(
   at: Date,
 ): Promise<SessionRow[]> {
   if ("projectId" in selector && selector.endUserStatuses?.length === 0) return [];
+  endings++;
   return executor
     .update(sessions)
     .set({ revokedAt: at, revokedReason: reason })
@@ -226,6 +238,54 @@ export function createSessionService(deps: {
   const touched = new Map<string, number>();
   let flushTimer: NodeJS.Timeout | undefined;
 
+  /**
+   * The common refresh in one statement, outside any explicit transaction: lock the unused token
+   * and its live session, retire the family's live tokens, issue the successor and slide the idle
+   * end. Two refreshes of one token serialise on the row locks; the second re-reads the token as
+   * used, matches nothing here and takes the full path. Null when nothing matched.
+   */
+  async function rotateUnusedToken(
+    tokenHash: string,
+    meta: RequestMeta,
+    scope: SessionScope,
+  ): Promise<StartedSession | null> {
+    const at = now();
+    const successor = generateOpaqueToken();
+    const presented = db
+      .$with("presented", { sessionId: refreshTokens.sessionId })
+      .as(
+        sql`select ${refreshTokens.sessionId} from ${refreshTokens} inner join ${sessions} on ${sessions.id} = ${refreshTokens.sessionId} where ${and(
+          eq(refreshTokens.tokenHash, tokenHash),
+          isNull(refreshTokens.usedAt),
+          scopeCondition(scope),
+          live(at),
+        )} for update`,
+      );
+    const retired = db
+      .$with("retired", { id: refreshTokens.id })
+      .as(
+        sql`update ${refreshTokens} set used_at = ${at.toISOString()}::timestamptz where session_id = (select session_id from presented) and used_at is null returning id`,
+      );
+    const issued = db
+      .$with("issued", { id: refreshTokens.id })
+      .as(
+        sql`insert into ${refreshTokens} (session_id, token_hash) select session_id, ${hashToken(successor)} from presented returning id`,
+      );
+    const idleEnd = plus(at, lifetimes.idleTtlSeconds);
+    const [updated] = await db
+      .with(presented, retired, issued)
+      .update(sessions)
+      .set({
+        lastUsedAt: at,
+        idleExpiresAt: sql`least(${idleEnd.toISOString()}::timestamptz, ${sessions.expiresAt})`,
+        ...(meta.ipAddress ? { ipAddress: meta.ipAddress } : {}),
+        ...(meta.userAgent ? { userAgent: meta.userAgent } : {}),
+      })
+      .where(eq(sessions.id, sql`(select session_id from presented)`))
+      .returning();
+    return updated ? { session: updated, refreshToken: successor } : null;
+  }
+
   async function flushTouches(): Promise<void> {
     clearTimeout(flushTimer);
     flushTimer = undefined;
@@ -283,6 +343,10 @@ export function createSessionService(deps: {
 
     async refresh(refreshToken, meta, scope) {
       const tokenHash = hashToken(refreshToken);
+      const rotated = await rotateUnusedToken(tokenHash, meta, scope);
+      if (rotated) return rotated;
+      // Not an unused token of a live session in scope: unknown, or already used (a sibling in
+      // the grace window, or reuse). Those rare cases take the full path under row locks.
       const outcome = await db.transaction(async (tx) => {
         const [found] = await tx
           .select({ token: refreshTokens, session: sessions })

@@ -3,7 +3,7 @@
  * for the request; after each mutation the cache is dropped (see applyPermissions in schema.ts),
  * so the fields of a mutation's result and later mutations see what it changed.
  */
-import { inArray } from "drizzle-orm";
+import { anyId } from "../db/any-id";
 import type { Executor } from "../db/connection";
 import { users, type UserRow } from "../db/schema/index";
 import { createEndUserLoaders } from "../modules/end-users/end-users.loaders";
@@ -14,10 +14,7 @@ import { createByIdLoader, type LoadUsersOf } from "./page-loader";
 
 export function createLoaders(db: Executor, viewerId: string | null) {
   const fetchUsers = (ids: readonly string[]) =>
-    db
-      .select()
-      .from(users)
-      .where(inArray(users.id, [...ids]));
+    db.select().from(users).where(anyId(users.id, ids));
   const usersLoader = createByIdLoader<UserRow>(fetchUsers);
 
   // The users of a page of memberships come with the page, in one statement per batch whatever

@@ -65,7 +65,13 @@ export const refreshTokens = pgTable(
     /** When this token was exchanged for its successor; null while it is the live one. */
     usedAt: timestamp({ withTimezone: true }),
   },
-  (t) => [index("refresh_tokens_session_id_idx").on(t.sessionId)],
+  (t) => [
+    index("refresh_tokens_session_id_idx").on(t.sessionId),
+    // A session's live token(s), found on every rotation without walking its used chain.
+    index("refresh_tokens_live_by_session_idx")
+      .on(t.sessionId)
+      .where(sql`${t.usedAt} is null`),
+  ],
 );
 
 export type SessionRow = typeof sessions.$inferSelect;

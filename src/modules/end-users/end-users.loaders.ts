@@ -1,5 +1,6 @@
 /** Per-request loaders for end users: by id, and pages of each project's pool. */
-import { and, eq, ilike, inArray, or, type SQL } from "drizzle-orm";
+import { and, eq, ilike, or, type SQL } from "drizzle-orm";
+import { anyId } from "../../db/any-id";
 import type { Executor } from "../../db/connection";
 import { keysetPagesByParent } from "../../db/keyset";
 import { endUsers, type EndUserRow } from "../../db/schema/index";
@@ -51,10 +52,7 @@ function filterCondition(filter: EndUserFilter): SQL | undefined {
 export function createEndUserLoaders(db: Executor) {
   return {
     byId: createByIdLoader<EndUserRow>((ids) =>
-      db
-        .select()
-        .from(endUsers)
-        .where(inArray(endUsers.id, [...ids])),
+      db.select().from(endUsers).where(anyId(endUsers.id, ids)),
     ),
     /** Each project's end users, oldest first, narrowed by the filter. */
     projectPage: createPageLoader<EndUserRow, EndUserFilter>((projectIds, page, filter) =>

@@ -1,6 +1,7 @@
 /** Per-request batch loaders for organizations, their members and invitations. */
 import DataLoader from "dataloader";
-import { and, eq, inArray } from "drizzle-orm";
+import { anyId } from "../../db/any-id";
+import { and, eq } from "drizzle-orm";
 import type { Executor } from "../../db/connection";
 import { keysetPagesByParent } from "../../db/keyset";
 import {
@@ -22,10 +23,7 @@ export function createOrganizationLoaders(
 ) {
   return {
     organizations: createByIdLoader<OrganizationRow>((ids) =>
-      db
-        .select()
-        .from(organizations)
-        .where(inArray(organizations.id, [...ids])),
+      db.select().from(organizations).where(anyId(organizations.id, ids)),
     ),
 
     /** The viewer's own membership in each organization (suspended ones included). */
@@ -37,7 +35,7 @@ export function createOrganizationLoaders(
         .where(
           and(
             eq(organizationMembers.userId, viewerId),
-            inArray(organizationMembers.organizationId, [...ids]),
+            anyId(organizationMembers.organizationId, ids),
           ),
         );
       const byOrganization = new Map(rows.map((row) => [row.organizationId, row]));
@@ -52,8 +50,8 @@ export function createOrganizationLoaders(
         .from(organizationMembers)
         .where(
           and(
-            inArray(organizationMembers.organizationId, [...new Set(pairs.map(([o]) => o))]),
-            inArray(organizationMembers.userId, [...new Set(pairs.map(([, u]) => u))]),
+            anyId(organizationMembers.organizationId, new Set(pairs.map(([o]) => o))),
+            anyId(organizationMembers.userId, new Set(pairs.map(([, u]) => u))),
           ),
         );
       const byKey = new Map(rows.map((row) => [`${row.organizationId}|${row.userId}`, row]));
@@ -115,10 +113,7 @@ export function createOrganizationLoaders(
     ),
 
     invitations: createByIdLoader<OrganizationInvitationRow>((ids) =>
-      db
-        .select()
-        .from(organizationInvitations)
-        .where(inArray(organizationInvitations.id, [...ids])),
+      db.select().from(organizationInvitations).where(anyId(organizationInvitations.id, ids)),
     ),
   };
 }

@@ -1,6 +1,6 @@
 /** Per-request loaders for the policies of many projects at once. */
 import DataLoader from "dataloader";
-import { inArray } from "drizzle-orm";
+import { anyId } from "../../db/any-id";
 import type { Executor } from "../../db/connection";
 import {
   passwordPolicies,
@@ -22,10 +22,10 @@ function byProject<Row extends { projectId: string }>(
 export function createPolicyLoaders(db: Executor) {
   return {
     passwordPolicy: byProject<PasswordPolicyRow>((ids) =>
-      db.select().from(passwordPolicies).where(inArray(passwordPolicies.projectId, ids)),
+      db.select().from(passwordPolicies).where(anyId(passwordPolicies.projectId, ids)),
     ),
     projectPolicy: byProject<ProjectPolicyRow>((ids) =>
-      db.select().from(projectPolicies).where(inArray(projectPolicies.projectId, ids)),
+      db.select().from(projectPolicies).where(anyId(projectPolicies.projectId, ids)),
     ),
   };
 }

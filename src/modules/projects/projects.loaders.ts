@@ -1,5 +1,6 @@
 /** Per-request batch loaders for projects, the viewer's access to them, and their members. */
 import DataLoader from "dataloader";
+import { anyId } from "../../db/any-id";
 import { and, eq, exists, inArray, or, sql } from "drizzle-orm";
 import type { Executor } from "../../db/connection";
 import { keysetPagesByParent } from "../../db/keyset";
@@ -51,7 +52,7 @@ export function createProjectLoaders(
           projectMembers,
           and(eq(projectMembers.projectId, projects.id), eq(projectMembers.userId, viewer)),
         )
-        .where(inArray(projects.id, [...ids]));
+        .where(anyId(projects.id, ids));
       const byId = new Map(rows.map((row) => [row.project.id, row]));
       return ids.map((id) => byId.get(id) ?? null);
     }),

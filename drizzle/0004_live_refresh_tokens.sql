@@ -1,0 +1,1 @@
+CREATE INDEX "refresh_tokens_live_by_session_idx" ON "refresh_tokens" USING btree ("session_id") WHERE "refresh_tokens"."used_at" is null;
