@@ -545,7 +545,15 @@ function serverEnv(port: number, dataDir: string, databaseUrl?: string): NodeJS.
     LOG_LEVEL: "warn",
     LOGIN_RATE_LIMIT_POINTS: "1000000",
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { ALLOW_PGLITE_IN_PRODUCTION: "true" }),
+    ...hashingEnv(),
   };
+}
+
+/** The caller's Argon2 settings, for the server and the raw reference alike. */
+function hashingEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => /^(ARGON2_|PASSWORD_HASH_)/.test(name)),
+  );
 }
 
 /**
@@ -582,6 +590,7 @@ function measureArgon2(): Promise<number> {
         PATH: process.env.PATH,
         BENCH_DURATION: String(DURATION),
         BENCH_CONNECTIONS: String(CONNECTIONS),
+        ...hashingEnv(),
       },
       stdio: ["ignore", "pipe", "inherit"],
     });

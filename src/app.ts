@@ -82,7 +82,6 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   app.set("etag", false);
   app.set("trust proxy", trustProxySetting(config.http.trustProxy));
   app.use(staticSecurityHeaders());
-  app.use(restRoutes({ database, keyRing: services.keyRing, logger }));
 
   const allowed = new Set(config.http.corsOrigins);
   const corsHandler = cors({
@@ -108,6 +107,9 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       context: createContextFactory(config, services, database.db, logger),
     }),
   );
+
+  // After GraphQL, so the API's requests skip this router's path matching.
+  app.use(restRoutes({ database, keyRing: services.keyRing, logger }));
 
   app.use((_req, res) => {
     res.status(404).json({ errors: [{ message: "Not found", extensions: { code: "NOT_FOUND" } }] });

@@ -40,7 +40,6 @@ export interface Context {
   services: Services;
   /** This request's DataLoaders, for its viewer. */
   loaders: Loaders;
-  logger: Logger;
   /**
    * Makes the session this request has just started (sign-up, log-in, refresh) its viewer, with
    * loaders for it: the payload's `user { sessions organizations … }` then reads as that user's
@@ -153,7 +152,6 @@ export function createContextFactory(
       viewer,
       services,
       loaders: createLoaders(db, viewer?.user.id ?? null),
-      logger: logger.child({ requestId }),
       // `this`, not `context`: Apollo hands each operation a shallow copy of this object.
       actAs(this: Context, next) {
         this.viewer = next;

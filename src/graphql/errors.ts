@@ -88,8 +88,11 @@ export function errorLoggingPlugin(logger: Logger): ApolloServerPlugin<Context> 
           for (const error of errors) {
             if (isExpectedError(error)) continue;
             // The context may be missing when building it was what failed.
-            const log = (contextValue as Context | undefined)?.logger ?? logger;
-            log.error({ err: unwrapResolverError(error) }, "Unexpected error in GraphQL request");
+            const requestId = (contextValue as Context | undefined)?.requestId;
+            logger.error(
+              { err: unwrapResolverError(error), ...(requestId ? { requestId } : {}) },
+              "Unexpected error in GraphQL request",
+            );
           }
         },
       };

@@ -15,7 +15,9 @@ import { createByIdLoader, type LoadUsersOf } from "./page-loader";
 export function createLoaders(db: Executor, viewerId: string | null) {
   const fetchUsers = (ids: readonly string[]) =>
     db.select().from(users).where(anyId(users.id, ids));
-  const usersLoader = createByIdLoader<UserRow>(fetchUsers);
+  // Each group is made on first use: most requests (`me`, log-in) touch none of them.
+  let usersLoader: ReturnType<typeof createByIdLoader<UserRow>> | undefined;
+  const usersById = () => (usersLoader ??= createByIdLoader<UserRow>(fetchUsers));
 
   // The users of a page of memberships come with the page, in one statement per batch whatever
   // the cache holds: a nested query's statement count then depends on its shape alone, never
@@ -23,25 +25,36 @@ export function createLoaders(db: Executor, viewerId: string | null) {
   const loadUsersOf: LoadUsersOf = async (pages) => {
     const ids = [...new Set([...pages.values()].flatMap((p) => p.rows.map((r) => r.userId)))];
     if (ids.length > 0) {
-      for (const user of await fetchUsers(ids)) usersLoader.clear(user.id).prime(user.id, user);
+      const loader = usersById();
+      for (const user of await fetchUsers(ids)) loader.clear(user.id).prime(user.id, user);
     }
     return pages;
   };
 
-  const loaders = {
-    users: usersLoader,
-    organizations: createOrganizationLoaders(db, viewerId, loadUsersOf),
-    projects: createProjectLoaders(db, viewerId, loadUsersOf),
-    policies: createPolicyLoaders(db),
-    endUsers: createEndUserLoaders(db),
-  };
+  let organizations: ReturnType<typeof createOrganizationLoaders> | undefined;
+  let projects: ReturnType<typeof createProjectLoaders> | undefined;
+  let policies: ReturnType<typeof createPolicyLoaders> | undefined;
+  let endUsers: ReturnType<typeof createEndUserLoaders> | undefined;
   return {
-    ...loaders,
+    get users() {
+      return usersById();
+    },
+    get organizations() {
+      return (organizations ??= createOrganizationLoaders(db, viewerId, loadUsersOf));
+    },
+    get projects() {
+      return (projects ??= createProjectLoaders(db, viewerId, loadUsersOf));
+    },
+    get policies() {
+      return (policies ??= createPolicyLoaders(db));
+    },
+    get endUsers() {
+      return (endUsers ??= createEndUserLoaders(db));
+    },
     clearAll() {
-      loaders.users.clearAll();
-      const groups = [loaders.organizations, loaders.projects, loaders.policies, loaders.endUsers];
-      for (const group of groups) {
-        for (const loader of Object.values(group)) loader.clearAll();
+      usersLoader?.clearAll();
+      for (const group of [organizations, projects, policies, endUsers]) {
+        for (const loader of Object.values(group ?? {})) loader.clearAll();
       }
     },
   };
