@@ -20,7 +20,8 @@
  * Lookups are by SHA-256 of the presented token through a unique index: timing reveals at most
  * something about a hash, which cannot be turned back into a token.
  */
-import { and, eq, gt, inArray, isNotNull, isNull, lt, ne, or, sql } from "drizzle-orm";
+import { and, eq, gt, inArray, isNotNull, isNull, lt, ne, or, sql, type SQL } from "drizzle-orm";
+import type { WithSubquery } from "drizzle-orm/subquery";
 import type { Database, Executor } from "../db/connection";
 import { keysetPage } from "../db/keyset";
 import { endUsers, projects, refreshTokens, sessions, type SessionRow } from "../db/schema/index";
@@ -149,15 +150,6 @@ function selectorCondition(executor: Executor, selector: SessionSelector) {
   );
 }
 
-/**
- * The one way sessions end, whatever the reason: log-out, revocation, password change, reuse
- * detected, a blocked or deleted end user, a deleted project or organization (and, as they
- * come, password reset, MFA changes and an admin lock). It marks the live sessions selected as
- * revoked, in `executor`'s transaction, and returns them. Their refresh tokens stop working
- * with them; their access tokens are refused by the next request on every node, because the
- * database publishes the change at commit (drizzle/0003_session_notifications.sql) and every
- * node's viewer cache drops what it kept of them (src/auth/viewer-cache.ts).
- */
 /** Calls of endSessions in this process so far (every app in it): see sessionEndingsSoFar. */
 let endings = 0;
 
@@ -169,6 +161,15 @@ export function sessionEndingsSoFar(): number {
   return endings;
 }
 
+/**
+ * The one way sessions end, whatever the reason: log-out, revocation, password change, reuse
+ * detected, a blocked or deleted end user, a deleted project or organization (and, as they
+ * come, password reset, MFA changes and an admin lock). It marks the live sessions selected as
+ * revoked, in `executor`'s transaction, and returns them. Their refresh tokens stop working
+ * with them; their access tokens are refused by the next request on every node, because the
+ * database publishes the change at commit (drizzle/0003_session_notifications.sql) and every
+ * node's viewer cache drops what it kept of them (src/auth/viewer-cache.ts).
+ */
 export async function endSessions(
   executor: Executor,
   selector: SessionSelector,
@@ -239,10 +240,56 @@ export function createSessionService(deps: {
   let flushTimer: NodeJS.Timeout | undefined;
 
   /**
+   * The rotation, in one statement: retire the family's live tokens (unless `retireFamily` is
+   * false: a grace-window sibling, whose family keeps its chain), issue `successor`, slide the
+   * idle end. `sessionId` names the session: an id, or a subquery of a CTE in `leading`; when it
+   * names none, nothing is written and nothing returned.
+   */
+  async function rotate(
+    executor: Executor,
+    sessionId: SQL,
+    options: {
+      retireFamily: boolean;
+      successor: string;
+      meta: RequestMeta;
+      at: Date;
+      leading?: WithSubquery[];
+    },
+  ): Promise<SessionRow | undefined> {
+    const { retireFamily, successor, meta, at } = options;
+    const issued = executor
+      .$with("issued", { id: refreshTokens.id })
+      .as(
+        sql`insert into ${refreshTokens} (session_id, token_hash) select ${sessionId}, ${hashToken(successor)} where ${sessionId} is not null returning id`,
+      );
+    // A rotation retires every live token of the family: siblings issued in a grace window
+    // stop here, so a copied token cannot start a parallel chain; presented later, it is
+    // reuse, and the family ends. (One statement text either way: it stays prepared.)
+    const retired = executor
+      .$with("retired", { id: refreshTokens.id })
+      .as(
+        sql`update ${refreshTokens} set used_at = ${at.toISOString()}::timestamptz where session_id = ${sessionId} and used_at is null and ${retireFamily}::boolean returning id`,
+      );
+    const idleEnd = plus(at, lifetimes.idleTtlSeconds);
+    const [updated] = await executor
+      .with(...(options.leading ?? []), issued, retired)
+      .update(sessions)
+      .set({
+        lastUsedAt: at,
+        idleExpiresAt: sql`least(${idleEnd.toISOString()}::timestamptz, ${sessions.expiresAt})`,
+        ...(meta.ipAddress !== null ? { ipAddress: meta.ipAddress } : {}),
+        ...(meta.userAgent !== null ? { userAgent: meta.userAgent } : {}),
+      })
+      .where(eq(sessions.id, sessionId))
+      .returning();
+    return updated;
+  }
+
+  /**
    * The common refresh in one statement, outside any explicit transaction: lock the unused token
-   * and its live session, retire the family's live tokens, issue the successor and slide the idle
-   * end. Two refreshes of one token serialise on the row locks; the second re-reads the token as
-   * used, matches nothing here and takes the full path. Null when nothing matched.
+   * and its live session, then rotate. Two refreshes of one token serialise on the row locks;
+   * the second re-reads the token as used, matches nothing here and takes the full path. Null
+   * when nothing matched.
    */
   async function rotateUnusedToken(
     tokenHash: string,
@@ -261,28 +308,13 @@ export function createSessionService(deps: {
           live(at),
         )} for update`,
       );
-    const retired = db
-      .$with("retired", { id: refreshTokens.id })
-      .as(
-        sql`update ${refreshTokens} set used_at = ${at.toISOString()}::timestamptz where session_id = (select session_id from presented) and used_at is null returning id`,
-      );
-    const issued = db
-      .$with("issued", { id: refreshTokens.id })
-      .as(
-        sql`insert into ${refreshTokens} (session_id, token_hash) select session_id, ${hashToken(successor)} from presented returning id`,
-      );
-    const idleEnd = plus(at, lifetimes.idleTtlSeconds);
-    const [updated] = await db
-      .with(presented, retired, issued)
-      .update(sessions)
-      .set({
-        lastUsedAt: at,
-        idleExpiresAt: sql`least(${idleEnd.toISOString()}::timestamptz, ${sessions.expiresAt})`,
-        ...(meta.ipAddress ? { ipAddress: meta.ipAddress } : {}),
-        ...(meta.userAgent ? { userAgent: meta.userAgent } : {}),
-      })
-      .where(eq(sessions.id, sql`(select session_id from presented)`))
-      .returning();
+    const updated = await rotate(db, sql`(select session_id from presented)`, {
+      retireFamily: true,
+      successor,
+      meta,
+      at,
+      leading: [presented],
+    });
     return updated ? { session: updated, refreshToken: successor } : null;
   }
 
@@ -388,35 +420,13 @@ export function createSessionService(deps: {
             return { kind: "reused" as const };
           }
         }
-        // One statement: retire the family's live tokens (unless this is a grace-window sibling,
-        // whose family keeps its chain), issue the successor, slide the idle end.
         const successor = generateOpaqueToken();
-        const issued = tx
-          .$with("issued", { id: refreshTokens.id })
-          .as(
-            sql`insert into ${refreshTokens} (session_id, token_hash) values (${session.id}, ${hashToken(successor)}) returning id`,
-          );
-        // A rotation retires every live token of the family: siblings issued in a grace window
-        // stop here, so a copied token cannot start a parallel chain; presented later, it is
-        // reuse, and the family ends. (One statement text either way: it stays prepared.)
-        const rotating = token.usedAt === null;
-        const retired = tx
-          .$with("retired", { id: refreshTokens.id })
-          .as(
-            sql`update ${refreshTokens} set used_at = ${at.toISOString()}::timestamptz where session_id = ${session.id} and used_at is null and ${rotating}::boolean returning id`,
-          );
-        const idleEnd = plus(at, lifetimes.idleTtlSeconds);
-        const [updated] = await tx
-          .with(issued, retired)
-          .update(sessions)
-          .set({
-            lastUsedAt: at,
-            idleExpiresAt: idleEnd < session.expiresAt ? idleEnd : session.expiresAt,
-            ipAddress: meta.ipAddress ?? session.ipAddress,
-            userAgent: meta.userAgent ?? session.userAgent,
-          })
-          .where(eq(sessions.id, session.id))
-          .returning();
+        const updated = await rotate(tx, sql`${session.id}::uuid`, {
+          retireFamily: token.usedAt === null,
+          successor,
+          meta,
+          at,
+        });
         if (!updated) throw new Error("Session vanished while locked");
         return { kind: "rotated" as const, started: { session: updated, refreshToken: successor } };
       });
