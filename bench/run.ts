@@ -147,19 +147,18 @@ function databaseLabel(url: string | undefined): string {
   }
 }
 
-async function waitForReady(
-  base: string,
+/** Polls `request` until it answers 2xx; fails when `child` exits first or time runs out. */
+async function waitUntilAnswering(
   child: ChildProcess,
+  request: () => Promise<Response>,
   timeoutMs: number,
-  probe = "/readyz",
   intervalMs = 100,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`server exited early with code ${child.exitCode}`);
     try {
-      const res = await fetch(`${base}${probe}`);
-      if (res.status === 200) return;
+      if ((await request()).ok) return;
     } catch {
       // Not listening yet.
     }
@@ -168,24 +167,25 @@ async function waitForReady(
   throw new Error(`server not ready after ${timeoutMs / 1000} s`);
 }
 
+function waitForReady(
+  base: string,
+  child: ChildProcess,
+  timeoutMs: number,
+  probe = "/readyz",
+  intervalMs = 100,
+): Promise<void> {
+  return waitUntilAnswering(child, () => fetch(`${base}${probe}`), timeoutMs, intervalMs);
+}
+
 /** The floor has no health endpoint: it is ready when `{ hello }` answers. */
-async function waitForFloor(base: string, child: ChildProcess, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`floor exited early with code ${child.exitCode}`);
-    try {
-      const res = await fetch(base, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ query: "{ hello }" }),
-      });
-      if (res.ok) return;
-    } catch {
-      // Not listening yet.
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`floor not ready after ${timeoutMs / 1000} s`);
+function waitForFloor(base: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const hello = () =>
+    fetch(base, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: "{ hello }" }),
+    });
+  return waitUntilAnswering(child, hello, timeoutMs);
 }
 
 async function stopServer(child: ChildProcess): Promise<void> {

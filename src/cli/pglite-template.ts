@@ -1,4 +1,4 @@
 /** Built to dist/pglite-template.js and run by scripts/build.mjs: see src/db/pglite-template.ts. */
-import { ensurePgliteTemplate, PGLITE_TEMPLATE } from "../db/pglite-template";
+import { ensurePgliteTemplate, pgliteTemplatePath } from "../db/pglite-template";
 
-if (await ensurePgliteTemplate()) console.log(`Made ${PGLITE_TEMPLATE}`);
+if (await ensurePgliteTemplate()) console.log(`Made ${pgliteTemplatePath()}`);

@@ -37,11 +37,18 @@ function migrationsDigest(): string {
   return digest.digest("hex").slice(0, 16);
 }
 
-export const PGLITE_TEMPLATE = path.join(
-  PACKAGE_ROOT,
-  "dist",
-  `pglite-${pgliteVersion()}-${migrationsDigest()}.tar.gz`,
-);
+let templatePath: string | undefined;
+
+/** Where the template for this PGlite and these migrations lives (worked out on first use, so a
+ * server on PostgreSQL never reads drizzle/ for it). */
+export function pgliteTemplatePath(): string {
+  templatePath ??= path.join(
+    PACKAGE_ROOT,
+    "dist",
+    `pglite-${pgliteVersion()}-${migrationsDigest()}.tar.gz`,
+  );
+  return templatePath;
+}
 
 let cached: Buffer | undefined;
 
@@ -49,7 +56,7 @@ let cached: Buffer | undefined;
 export function readPgliteTemplate(): Blob | undefined {
   try {
     // Read once per process: tests open many in-memory databases.
-    cached ??= fs.readFileSync(PGLITE_TEMPLATE);
+    cached ??= fs.readFileSync(pgliteTemplatePath());
     return new Blob([cached]);
   } catch {
     return undefined;
@@ -61,19 +68,20 @@ export function readPgliteTemplate(): Blob | undefined {
  * renamed: a reader never sees half a file.
  */
 export async function ensurePgliteTemplate(): Promise<boolean> {
-  if (fs.existsSync(PGLITE_TEMPLATE)) return false;
+  const template = pgliteTemplatePath();
+  if (fs.existsSync(template)) return false;
   const pglite = await PGlite.create();
   try {
     await migrate(drizzle(pglite), { migrationsFolder: MIGRATIONS_FOLDER });
     const tarball = await pglite.dumpDataDir("gzip");
-    const folder = path.dirname(PGLITE_TEMPLATE);
+    const folder = path.dirname(template);
     fs.mkdirSync(folder, { recursive: true });
-    const partial = `${PGLITE_TEMPLATE}.${process.pid}.partial`;
+    const partial = `${template}.${process.pid}.partial`;
     fs.writeFileSync(partial, Buffer.from(await tarball.arrayBuffer()));
-    fs.renameSync(partial, PGLITE_TEMPLATE);
+    fs.renameSync(partial, template);
     for (const name of fs.readdirSync(folder)) {
       const file = path.join(folder, name);
-      if (/^pglite-.*\.tar\.gz$/.test(name) && file !== PGLITE_TEMPLATE) fs.rmSync(file);
+      if (/^pglite-.*\.tar\.gz$/.test(name) && file !== template) fs.rmSync(file);
     }
     return true;
   } finally {

@@ -63,22 +63,23 @@ const resolvers = [
 
 type RuleMap = Record<string, Record<string, unknown> | unknown>;
 
+/** A type's entry in a rule map is either one rule for every field or a map of field rules;
+ * shield's rules are the objects with `resolve`. */
+function isFieldRules(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !("resolve" in value);
+}
+
 /** Merges per-module rule maps type by type (Query and Mutation appear in several). */
 export function mergeRules(...maps: RuleMap[]): IRules {
   const merged: Record<string, unknown> = {};
   for (const map of maps) {
     for (const [type, rules] of Object.entries(map)) {
       const existing = merged[type];
-      if (
-        existing &&
-        typeof existing === "object" &&
-        typeof rules === "object" &&
-        !("resolve" in (rules as object))
-      ) {
-        const overlap = Object.keys(rules as object).filter((k) => k in (existing as object));
+      if (existing && typeof existing === "object" && isFieldRules(rules)) {
+        const overlap = Object.keys(rules).filter((k) => k in existing);
         if (overlap.length > 0)
           throw new Error(`Shield rules defined twice: ${type}.${overlap.join(", ")}`);
-        merged[type] = { ...(existing as object), ...(rules as object) };
+        merged[type] = { ...existing, ...rules };
       } else {
         if (existing) throw new Error(`Shield rules defined twice for type ${type}`);
         merged[type] = rules;
@@ -139,11 +140,8 @@ function resolversOf(schema: GraphQLSchema): Map<string, Map<string, Resolver>> 
 function ruleFor(rules: IRules, type: string, field: string): unknown {
   const typeRules = (rules as Record<string, unknown>)[type];
   if (typeRules === undefined) return deny;
-  if (typeof typeRules !== "object" || typeRules === null || "resolve" in typeRules) {
-    return typeRules;
-  }
-  const byField = typeRules as Record<string, unknown>;
-  return byField[field] ?? byField["*"] ?? deny;
+  if (!isFieldRules(typeRules)) return typeRules;
+  return typeRules[field] ?? typeRules["*"] ?? deny;
 }
 
 /**

@@ -24,8 +24,8 @@ const SESSION_STARTING = new Set([
 function onlyStartsSessions(operation: OperationDefinitionNode): boolean {
   return operation.selectionSet.selections.every(
     (selection) =>
-      (selection.kind === Kind.FIELD && SESSION_STARTING.has(selection.name.value)) ||
-      (selection.kind === Kind.FIELD && selection.name.value === "__typename"),
+      selection.kind === Kind.FIELD &&
+      (SESSION_STARTING.has(selection.name.value) || selection.name.value === "__typename"),
   );
 }
 
