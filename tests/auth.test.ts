@@ -90,13 +90,13 @@ describe("signUp", () => {
   });
 
   it.each([
-    ["a short password", { password: "short" }, "password"],
-    ["a password equal to the email", { password: "SELF" }, "password"],
-    ["a 129-character password", { password: "x".repeat(129) }, "password"],
-    ["a 1 MB password", { password: "p".repeat(1024 * 1024) }, "password"],
-    ["a 10 KB name", { fullName: "n".repeat(10 * 1024) }, "fullName"],
-    ["an empty name", { fullName: "   " }, "fullName"],
-    ["a name with control characters", { fullName: "Ada\u0000Lovelace" }, "fullName"],
+    ["a short password", { password: "short" }, "input.password"],
+    ["a password equal to the email", { password: "SELF" }, "input.password"],
+    ["a 129-character password", { password: "x".repeat(129) }, "input.password"],
+    ["a 1 MB password", { password: "p".repeat(1024 * 1024) }, "input.password"],
+    ["a 10 KB name", { fullName: "n".repeat(10 * 1024) }, "input.fullName"],
+    ["an empty name", { fullName: "   " }, "input.fullName"],
+    ["a name with control characters", { fullName: "Ada\u0000Lovelace" }, "input.fullName"],
   ])("refuses %s with BAD_USER_INPUT and writes nothing", async (_label, override, field) => {
     const email = uniqueEmail("bad");
     const input = { fullName: "Ada", email, password: PASSWORD, ...override };

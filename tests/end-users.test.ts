@@ -119,8 +119,8 @@ describe("endUserSignUp", () => {
     });
     expect(errorCodes(result)).toEqual(["BAD_USER_INPUT"]);
     expect(result.errors?.[0]?.extensions?.fields).toEqual([
-      { field: "fullName", message: "must not be empty" },
-      { field: "password", message: "must be at least 8 characters" },
+      { field: "input.fullName", message: "must not be empty" },
+      { field: "input.password", message: "must be at least 8 characters" },
     ]);
     const list = await p.owner.client.ok(ProjectEndUsersDocument, { id: p.projectId });
     expect(list.project?.endUsers.totalCount).toBe(0);
@@ -570,7 +570,7 @@ describe("races with policy changes (the change commits while the password hashe
       });
       expect(errorCodes(result)).toEqual(["BAD_USER_INPUT"]);
       expect(result.errors?.[0]?.extensions?.fields).toEqual([
-        { field: "password", message: "must be at least 30 characters" },
+        { field: "input.password", message: "must be at least 30 characters" },
       ]);
     } finally {
       restore();

@@ -799,17 +799,17 @@ describe("the password policy at sign-up and password change", () => {
     });
     const email = endUserEmail();
     expectInvalid(await signUp(gh.client(), projectId, { email, password: "short" }), [
-      { field: "password", message: "must be at least 12 characters" },
-      { field: "password", message: "must contain a number" },
-      { field: "password", message: "must contain an uppercase letter" },
+      { field: "input.password", message: "must be at least 12 characters" },
+      { field: "input.password", message: "must contain a number" },
+      { field: "input.password", message: "must contain an uppercase letter" },
       {
-        field: "password",
+        field: "input.password",
         message: "must contain a special character (punctuation, a symbol or a space)",
       },
     ]);
     // One character short of the minimum, every composition rule met.
     expectInvalid(await signUp(gh.client(), projectId, { email, password: "Abcdefghi1!" }), [
-      { field: "password", message: "must be at least 12 characters" },
+      { field: "input.password", message: "must be at least 12 characters" },
     ]);
     // Exactly the minimum is enough; the refused attempts created no account with this email.
     const signed = await gh.client().ok(EndUserSignUpDocument, {
@@ -845,7 +845,7 @@ describe("the password policy at sign-up and password change", () => {
     const projectId = await openWith(rules);
     expectInvalid(
       await signUp(gh.client(), projectId, { email: endUserEmail(), password: missing }),
-      [{ field: "password", message }],
+      [{ field: "input.password", message }],
     );
     const email = endUserEmail();
     const signed = await signUp(gh.client(), projectId, { email, password: enough });
@@ -860,7 +860,7 @@ describe("the password policy at sign-up and password change", () => {
         await signUp(gh.client(), projectId, { email: endUserEmail(), password }),
         [
           {
-            field: "password",
+            field: "input.password",
             message: "must contain a special character (punctuation, a symbol or a space)",
           },
         ],
@@ -878,7 +878,7 @@ describe("the password policy at sign-up and password change", () => {
     const projectId = await openWith({});
     expectInvalid(
       await signUp(gh.client(), projectId, { email: endUserEmail(), password: "abcdefg" }),
-      [{ field: "password", message: "must be at least 8 characters" }],
+      [{ field: "input.password", message: "must be at least 8 characters" }],
     );
     const email = endUserEmail();
     const signed = await signUp(gh.client(), projectId, { email, password: "alllowercaseletters" });
@@ -891,11 +891,11 @@ describe("the password policy at sign-up and password change", () => {
     const smile = "😀"; // two UTF-16 units, one code point
     expectInvalid(
       await signUp(gh.client(), projectId, { email: endUserEmail(), password: smile.repeat(7) }),
-      [{ field: "password", message: "must be at least 8 characters" }],
+      [{ field: "input.password", message: "must be at least 8 characters" }],
     );
     expectInvalid(
       await signUp(gh.client(), projectId, { email: endUserEmail(), password: smile.repeat(65) }),
-      [{ field: "password", message: "must be at most 64 characters" }],
+      [{ field: "input.password", message: "must be at most 64 characters" }],
     );
     for (const password of [smile.repeat(8), smile.repeat(64)]) {
       const email = endUserEmail();
@@ -911,7 +911,7 @@ describe("the password policy at sign-up and password change", () => {
     const projectId = await openWith({ maxLength: 64 });
     expectInvalid(
       await signUp(gh.client(), projectId, { email: endUserEmail(), password: "a".repeat(65) }),
-      [{ field: "password", message: "must be at most 64 characters" }],
+      [{ field: "input.password", message: "must be at most 64 characters" }],
     );
     const client = gh.client();
     await signUpEndUser(client, projectId, { password: "a".repeat(64) });
@@ -935,7 +935,7 @@ describe("the password policy at sign-up and password change", () => {
     expectInvalid(change, [{ field: "newPassword", message: "must be at most 128 characters" }]);
     expectInvalid(
       await signUp(gh.client(), projectId, { email: endUserEmail(), password: "a".repeat(129) }),
-      [{ field: "password", message: "must be at most 128 characters" }],
+      [{ field: "input.password", message: "must be at most 128 characters" }],
     );
   });
 
@@ -981,7 +981,7 @@ describe("the password policy at sign-up and password change", () => {
     // ...and at sign-up, while the password already set still logs in.
     expectInvalid(
       await signUp(gh.client(), projectId, { email: endUserEmail(), password: "lowercase 12345" }),
-      [{ field: "password", message: "must contain an uppercase letter" }],
+      [{ field: "input.password", message: "must contain an uppercase letter" }],
     );
     expect(errorCodes(await logIn(projectId, { email: signed.email, password: second }))).toEqual(
       [],
@@ -1000,15 +1000,20 @@ describe("the project policy at sign-up and log-in", () => {
     const projectId = await openWith({});
     expectInvalid(
       await signUp(gh.client(), projectId, { authMethod: "PHONE", phone: "+14155550123" }),
-      [{ field: "authMethod", message: "is not accepted by this project (it accepts EMAIL)" }],
+      [
+        {
+          field: "input.authMethod",
+          message: "is not accepted by this project (it accepts EMAIL)",
+        },
+      ],
     );
     expectInvalid(await signUp(gh.client(), projectId, { authMethod: "EMAIL" }), [
-      { field: "email", message: "is required to sign up with EMAIL" },
+      { field: "input.email", message: "is required to sign up with EMAIL" },
     ]);
     const signed = await signUpEndUser(gh.client(), projectId, { phone: "+14155550123" });
     expect(signed.endUser.phone).toBe("+14155550123");
     expectInvalid(await logIn(projectId, { phone: "+14155550123", password: PASSWORD }), [
-      { field: "phone", message: "this project does not accept log-in by PHONE" },
+      { field: "input.phone", message: "this project does not accept log-in by PHONE" },
     ]);
     expect(errorCodes(await logIn(projectId, { email: signed.email, password: PASSWORD }))).toEqual(
       [],
@@ -1018,14 +1023,14 @@ describe("the project policy at sign-up and log-in", () => {
   it("with authMethods [PHONE], signs up and logs in by an E.164 phone, and refuses email", async () => {
     const projectId = await openWith({ authMethods: ["PHONE"] });
     expectInvalid(await signUp(gh.client(), projectId, { email: endUserEmail() }), [
-      { field: "authMethod", message: "is not accepted by this project (it accepts PHONE)" },
+      { field: "input.authMethod", message: "is not accepted by this project (it accepts PHONE)" },
     ]);
     expectInvalid(await signUp(gh.client(), projectId, { authMethod: "PHONE" }), [
-      { field: "phone", message: "is required to sign up with PHONE" },
+      { field: "input.phone", message: "is required to sign up with PHONE" },
     ]);
     expectInvalid(
       await signUp(gh.client(), projectId, { authMethod: "PHONE", phone: "04155550123" }),
-      [{ field: "phone", message: "must be in E.164 form, like +14155550123" }],
+      [{ field: "input.phone", message: "must be in E.164 form, like +14155550123" }],
     );
     const signed = await gh.client().ok(EndUserSignUpDocument, {
       projectId,
@@ -1041,7 +1046,7 @@ describe("the project policy at sign-up and log-in", () => {
     if (byPhone.endUserLogIn.__typename !== "EndUserAuthPayload") throw new Error("MFA challenge");
     expect(byPhone.endUserLogIn.endUser.id).toBe(signed.endUserSignUp.endUser.id);
     expectInvalid(await logIn(projectId, { email: endUserEmail(), password: PASSWORD }), [
-      { field: "email", message: "this project does not accept log-in by EMAIL" },
+      { field: "input.email", message: "this project does not accept log-in by EMAIL" },
     ]);
   });
 
@@ -1049,13 +1054,13 @@ describe("the project policy at sign-up and log-in", () => {
     const projectId = await openWith({ authMethods: ["EMAIL", "GOOGLE"] });
     expectInvalid(
       await signUp(gh.client(), projectId, { authMethod: "GOOGLE", email: endUserEmail() }),
-      [{ field: "authMethod", message: "GOOGLE accounts are not created with a password" }],
+      [{ field: "input.authMethod", message: "GOOGLE accounts are not created with a password" }],
     );
     expectInvalid(
       await signUp(gh.client(), projectId, { authMethod: "GITHUB", email: endUserEmail() }),
       [
         {
-          field: "authMethod",
+          field: "input.authMethod",
           message: "is not accepted by this project (it accepts EMAIL, GOOGLE)",
         },
       ],
@@ -1066,7 +1071,7 @@ describe("the project policy at sign-up and log-in", () => {
     const projectId = await openWith({ phoneRequired: true });
     const email = endUserEmail();
     expectInvalid(await signUp(gh.client(), projectId, { email }), [
-      { field: "phone", message: "is required by this project" },
+      { field: "input.phone", message: "is required by this project" },
     ]);
     const signed = await signUpEndUser(gh.client(), projectId, { email, phone: "+14155550199" });
     expect(signed.endUser).toMatchObject({ email, phone: "+14155550199" });
@@ -1088,16 +1093,16 @@ describe("the project policy at sign-up and log-in", () => {
 
     const email = endUserEmail();
     expectInvalid(await signUp(gh.client(), projectId, { email, role: "admin" }), [
-      { field: "role", message: "is not a role end users may choose here" },
+      { field: "input.role", message: "is not a role end users may choose here" },
     ]);
     expectInvalid(await signUp(gh.client(), projectId, { email, status: "blocked" }), [
-      { field: "status", message: "is not a status end users may choose here" },
+      { field: "input.status", message: "is not a status end users may choose here" },
     ]);
     expectInvalid(
       await signUp(gh.client(), projectId, { email, role: "reader", status: "active" }),
       [
-        { field: "role", message: "is not a role end users may choose here" },
-        { field: "status", message: "is not a status end users may choose here" },
+        { field: "input.role", message: "is not a role end users may choose here" },
+        { field: "input.status", message: "is not a status end users may choose here" },
       ],
     );
     // None of the refused attempts created the account.
@@ -1111,7 +1116,7 @@ describe("the project policy at sign-up and log-in", () => {
     expect(plain.endUser).toMatchObject({ role: null, status: null });
     expectInvalid(
       await signUp(gh.client(), projectId, { email: endUserEmail(), role: "anything" }),
-      [{ field: "role", message: "is not a role end users may choose here" }],
+      [{ field: "input.role", message: "is not a role end users may choose here" }],
     );
   });
 
@@ -1360,7 +1365,7 @@ describe("who may change policies", () => {
       // The project's password policy still applies as it was: 12 characters at least.
       expectInvalid(
         await signUp(gh.client(), open, { email: endUserEmail(), password: "elevenchars" }),
-        [{ field: "password", message: "must be at least 12 characters" }],
+        [{ field: "input.password", message: "must be at least 12 characters" }],
       );
     });
   });

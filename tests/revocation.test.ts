@@ -251,7 +251,10 @@ describe("expiry is exact", () => {
   it("refuses a warm access token the moment it expires", async () => {
     const { first } = await platformUserOnTwoDevices();
     await gh.clock.later(gh.config.tokens.accessTtlSeconds, async () => {
-      expect(await platformSignedOut(first)).toBe(true);
+      // Not signed out: told to refresh.
+      const expired = await first.request(MeDocument);
+      expect(expired.data?.me).toBeNull();
+      expect(expired.errors?.map((e) => e.extensions?.reason)).toEqual(["ACCESS_TOKEN_EXPIRED"]);
     });
     expect(await platformSignedOut(first)).toBe(false);
   });

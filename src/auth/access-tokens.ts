@@ -4,6 +4,8 @@
  * algorithm that key was made for, never `jku`, `x5u`, `x5c` or an embedded `jwk`.
  * Verified claims are cached by the exact token string until they expire, because the check
  * runs on every request; whether the session is still live is checked by the caller each time.
+ * A token that is ours in every respect but has expired is told apart from a bad one, so that a
+ * client learns to refresh rather than that it is signed out.
  */
 import { randomUUID } from "node:crypto";
 import { SignJWT, errors as joseErrors, jwtVerify, type JWTHeaderParameters } from "jose";
@@ -25,6 +27,15 @@ export interface AccessTokenClaims {
   exp: number;
 }
 
+/** What a presented token turned out to be. `expired`: signed by us, for this audience and
+ * issuer, well-formed, only past its `exp` (jose checks the signature and every other claim
+ * before the times). */
+export type AccessTokenCheck =
+  { status: "valid"; claims: AccessTokenClaims } | { status: "expired" } | { status: "invalid" };
+
+const INVALID: AccessTokenCheck = { status: "invalid" };
+const EXPIRED: AccessTokenCheck = { status: "expired" };
+
 export interface IssuedAccessToken {
   token: string;
   expiresAt: Date;
@@ -36,8 +47,9 @@ export interface AccessTokens {
     sessionId: string;
     audience: string;
   }): Promise<IssuedAccessToken>;
-  /** The claims if the token is valid for `audience`, else null. Never throws on bad input. */
-  verify(token: string, audience: string): Promise<AccessTokenClaims | null>;
+  /** Whether the token is valid for `audience` (with its claims), expired, or invalid. Never
+   * throws on bad input. */
+  verify(token: string, audience: string): Promise<AccessTokenCheck>;
 }
 
 export interface AccessTokenOptions {
@@ -90,9 +102,10 @@ export function createAccessTokens(options: AccessTokenOptions): AccessTokens {
       const nowSeconds = Math.floor(now().getTime() / 1000);
       const cached = cache.get(token);
       if (cached) {
-        if (cached.exp > nowSeconds && cached.aud === audience) return cached;
-        if (cached.exp <= nowSeconds) cache.delete(token);
-        return null;
+        if (cached.aud !== audience) return INVALID;
+        if (cached.exp > nowSeconds) return { status: "valid", claims: cached };
+        cache.delete(token);
+        return EXPIRED;
       }
       try {
         const { payload } = await jwtVerify(token, resolveKey, {
@@ -104,7 +117,7 @@ export function createAccessTokens(options: AccessTokenOptions): AccessTokens {
           currentDate: now(),
           clockTolerance: 0,
         });
-        if (typeof payload.sid !== "string" || typeof payload.sub !== "string") return null;
+        if (typeof payload.sid !== "string" || typeof payload.sub !== "string") return INVALID;
         const claims: AccessTokenClaims = {
           sub: payload.sub,
           sid: payload.sid,
@@ -119,14 +132,18 @@ export function createAccessTokens(options: AccessTokenOptions): AccessTokens {
           if (oldest !== undefined) cache.delete(oldest);
         }
         cache.set(token, claims);
-        return claims;
+        return { status: "valid", claims };
       } catch (error) {
+        if (error instanceof joseErrors.JWTExpired && error.claim === "exp") {
+          const { sid, sub } = error.payload;
+          return typeof sid === "string" && typeof sub === "string" ? EXPIRED : INVALID;
+        }
         if (
           error instanceof joseErrors.JOSEError ||
           error instanceof UntrustedKeyError ||
           error instanceof TypeError
         ) {
-          return null;
+          return INVALID;
         }
         throw error;
       }

@@ -37,6 +37,11 @@ export interface Context {
   requestId: string;
   meta: RequestMeta;
   viewer: PlatformViewer | null;
+  /**
+   * No viewer because the platform access token has expired (or its cookie is gone while the
+   * refresh cookie is still sent): answers that need a viewer say ACCESS_TOKEN_EXPIRED.
+   */
+  accessExpired: boolean;
   services: Services;
   /** This request's DataLoaders, for its viewer. */
   loaders: Loaders;
@@ -56,11 +61,18 @@ export interface Context {
    * session checked live. Resolved once per project and request.
    */
   endUser(projectId: string): Promise<EndUserViewer | null>;
+  /** accessExpired for that project's end-user credentials. */
+  endUserAccessExpired(projectId: string): Promise<boolean>;
   /** The end-user session this request has just started becomes its end user for that project. */
   actAsEndUser(projectId: string, viewer: EndUserViewer): void;
   endUserRefreshCookie(projectId: string): string | null;
   setEndUserCookies(projectId: string, result: IssuedSession): void;
   clearEndUserCookies(projectId: string): void;
+}
+
+interface SessionHolder<V> {
+  viewer: V | null;
+  expired: boolean;
 }
 
 const REQUEST_ID = /^[\w.-]{1,64}$/;
@@ -93,28 +105,34 @@ export function createContextFactory(
     };
 
     /**
-     * Whoever holds `token` for `audience`, with the session checked live (and its use noted).
-     * Without the session check no request can be answered safely: a database failure here is
-     * SERVICE_UNAVAILABLE, retryable.
+     * Whoever holds the access token of `cookies` (or the bearer token) for `audience`, with the
+     * session checked live (and its use noted). Without the session check no request can be
+     * answered safely: a database failure here is SERVICE_UNAVAILABLE, retryable.
+     * `expired`: the token is ours but past its time, or there is none but a refresh cookie —
+     * the browser drops the access cookie when the token expires, the refresh cookie lives on.
      */
     async function sessionHolder<V extends { session: SessionRow }>(
-      token: string | null,
+      cookies: CookieNames,
       audience: string,
       tags: (subject: string, sessionId: string) => string[],
       find: (subject: string, sessionId: string) => Promise<V | null>,
-    ): Promise<V | null> {
-      if (!token) return null;
+    ): Promise<SessionHolder<V>> {
+      const token = readAccessToken(req, cookies);
+      if (!token) {
+        const bearer = req.headers.authorization !== undefined;
+        return { viewer: null, expired: !bearer && readRefreshCookie(req, cookies) !== null };
+      }
       try {
-        const claims = await services.accessTokens.verify(token, audience);
-        if (!claims) return null;
-        const { sub: subject, sid: sessionId } = claims;
+        const check = await services.accessTokens.verify(token, audience);
+        if (check.status !== "valid") return { viewer: null, expired: check.status === "expired" };
+        const { sub: subject, sid: sessionId } = check.claims;
         const found = await services.viewerCache.resolve(
           { audience, subject, sessionId },
           tags(subject, sessionId),
           () => find(subject, sessionId),
         );
         if (found) services.sessions.touch(found.session);
-        return found;
+        return { viewer: found, expired: false };
       } catch (error) {
         logger.error({ err: error, requestId, audience }, "Could not resolve the viewer");
         throw new GraphQLError("The service is temporarily unavailable; retry shortly", {
@@ -123,8 +141,8 @@ export function createContextFactory(
       }
     }
 
-    const viewer = await sessionHolder(
-      readAccessToken(req, names),
+    const platform = await sessionHolder(
+      names,
       PLATFORM_AUDIENCE,
       (userId, sessionId) => [viewerTags.session(sessionId), viewerTags.user(userId)],
       (userId, sessionId) => services.users.findViewer(userId, sessionId),
@@ -132,10 +150,10 @@ export function createContextFactory(
 
     // End users are resolved per project, when an operation names one. The map is shared by
     // every shallow copy Apollo makes of this context.
-    const endUserViewers = new Map<string, Promise<EndUserViewer | null>>();
+    const endUserHolders = new Map<string, Promise<SessionHolder<EndUserViewer>>>();
     const resolveEndUser = (projectId: string) =>
       sessionHolder(
-        readAccessToken(req, projectCookieNames(config.cookies, projectId)),
+        projectCookieNames(config.cookies, projectId),
         projectAudience(projectId),
         // The project's policy decides which statuses are blocked.
         (endUserId, sessionId) => [
@@ -146,15 +164,26 @@ export function createContextFactory(
         (endUserId, sessionId) => services.endUsers.findViewer(endUserId, sessionId, projectId),
       );
 
+    const endUserHolder = (projectId: string) => {
+      let found = endUserHolders.get(projectId);
+      if (!found) {
+        found = resolveEndUser(projectId);
+        endUserHolders.set(projectId, found);
+      }
+      return found;
+    };
+
     return {
       requestId,
       meta,
-      viewer,
+      viewer: platform.viewer,
+      accessExpired: platform.expired,
       services,
-      loaders: createLoaders(db, viewer?.user.id ?? null),
+      loaders: createLoaders(db, platform.viewer?.user.id ?? null),
       // `this`, not `context`: Apollo hands each operation a shallow copy of this object.
       actAs(this: Context, next) {
         this.viewer = next;
+        this.accessExpired = false;
         this.loaders = createLoaders(db, next.user.id);
       },
       refreshCookie: readRefreshCookie(req, names),
@@ -169,16 +198,14 @@ export function createContextFactory(
       clearSessionCookies() {
         clearSessionCookies(res, config.cookies, names);
       },
-      endUser(projectId) {
-        let found = endUserViewers.get(projectId);
-        if (!found) {
-          found = resolveEndUser(projectId);
-          endUserViewers.set(projectId, found);
-        }
-        return found;
+      async endUser(projectId) {
+        return (await endUserHolder(projectId)).viewer;
+      },
+      async endUserAccessExpired(projectId) {
+        return (await endUserHolder(projectId)).expired;
       },
       actAsEndUser(projectId, next) {
-        endUserViewers.set(projectId, Promise.resolve(next));
+        endUserHolders.set(projectId, Promise.resolve({ viewer: next, expired: false }));
       },
       endUserRefreshCookie(projectId) {
         return readRefreshCookie(req, projectCookieNames(config.cookies, projectId));

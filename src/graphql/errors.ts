@@ -8,6 +8,12 @@ import { GraphQLError, type GraphQLFormattedError } from "graphql";
 import { AppError, ERROR_CODES, type ErrorCode } from "../errors";
 import type { Logger } from "../logger";
 import type { Context } from "./context";
+import { inputErrorFields } from "./input-errors";
+
+/** By shape: graphql's CommonJS and ESM builds are both loaded (see visibleCode). */
+function isGraphQLError(error: unknown): error is GraphQLError {
+  return error instanceof Error && "positions" in error && "extensions" in error;
+}
 
 /** Apollo's own codes, mapped into ours so clients meet one list. */
 const APOLLO_CODES: Record<string, ErrorCode> = {
@@ -76,7 +82,14 @@ export function formatError(
   }
   const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
   const reason = reportedCode !== code ? { reason: reportedCode } : {};
-  return { ...base, message: formatted.message, extensions: { ...extensions, code, ...reason } };
+  const fields = isGraphQLError(error)
+    ? inputErrorFields(reportedCode, formatted.message, error)
+    : null;
+  return {
+    ...base,
+    message: formatted.message,
+    extensions: { ...extensions, code, ...reason, ...(fields ? { fields } : {}) },
+  };
 }
 
 /** Logs unexpected errors with the request id, so a masked error can be found in the log. */

@@ -13,15 +13,14 @@ import type { ErrorSpec } from "../errors";
 import { OrganizationErrors } from "../modules/organizations/organizations.errors";
 import { ProjectErrors } from "../modules/projects/projects.errors";
 import type { Context } from "./context";
+import { unauthenticated } from "./viewer";
 
-export const UNAUTHENTICATED_ERROR = () =>
-  new GraphQLError("You must be signed in", { extensions: { code: "UNAUTHENTICATED" } });
 export const FORBIDDEN_ERROR = () =>
   new GraphQLError("You are not allowed to do this", { extensions: { code: "FORBIDDEN" } });
 
 /** A signed-in platform user with a live session. */
 export const isPlatformUser = rule({ cache: "contextual" })((_parent, _args, ctx: Context) =>
-  ctx.viewer ? true : UNAUTHENTICATED_ERROR(),
+  ctx.viewer ? true : unauthenticated(ctx.accessExpired),
 );
 
 type IdOf<Parent, Args> = (
@@ -41,7 +40,7 @@ export async function checkOrganizationPermission(
   permission: OrganizationPermission,
   notFound: ErrorSpec = OrganizationErrors.NOT_FOUND,
 ): Promise<true | Error> {
-  if (!ctx.viewer) return UNAUTHENTICATED_ERROR();
+  if (!ctx.viewer) return unauthenticated(ctx.accessExpired);
   const membership = organizationId
     ? await ctx.loaders.organizations.viewerMembership.load(organizationId)
     : null;
@@ -55,7 +54,7 @@ export async function checkProjectPermission(
   projectId: string | null | undefined,
   permission: ProjectPermission,
 ): Promise<true | Error> {
-  if (!ctx.viewer) return UNAUTHENTICATED_ERROR();
+  if (!ctx.viewer) return unauthenticated(ctx.accessExpired);
   const access = projectId ? await ctx.loaders.projects.access.load(projectId) : null;
   const granted = access
     ? projectPermissions(access.organizationMembership, access.projectMembership)

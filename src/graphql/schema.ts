@@ -3,7 +3,8 @@
  * with the rules of every module. A field nobody wrote a rule for is closed (fallbackRule deny).
  */
 import "reflect-metadata";
-import type { GraphQLFieldResolver, GraphQLSchema } from "graphql";
+import type { GraphQLArgument, GraphQLFieldResolver, GraphQLSchema } from "graphql";
+import { AppError } from "../errors";
 import { applyMiddleware } from "graphql-middleware";
 import { allow, deny, shield, type IRules } from "graphql-shield";
 import { buildSchema } from "type-graphql";
@@ -168,15 +169,52 @@ export function applyPermissions(bare: GraphQLSchema, rules: IRules): GraphQLSch
   const mutation = shielded.getMutationType();
   for (const field of Object.values(mutation?.getFields() ?? {})) {
     const resolve = field.resolve as GraphQLFieldResolver<unknown, Context>;
+    const pathOf = inputPaths(field.args);
     field.resolve = async (parent, args, context, info) => {
       try {
         return await resolve(parent, args, context, info);
+      } catch (error) {
+        throw error instanceof AppError && error.fields ? withInputPaths(error, pathOf) : error;
       } finally {
         context.loaders.clearAll();
       }
     };
   }
   return shielded;
+}
+
+/**
+ * Where each name a service may report in `fields` sits among a mutation's arguments: an
+ * argument is its own name, a field of an input-object argument is `argument.field`. Services
+ * name the fields of what they were given; clients get the same paths graphql's own coercion
+ * errors use ("input.email"), so a form places every error the same way.
+ */
+function inputPaths(args: readonly GraphQLArgument[]): Map<string, string> {
+  const paths = new Map<string, string>();
+  for (const arg of args) {
+    let type: unknown = arg.type;
+    while (type && typeof type === "object" && "ofType" in type) type = type.ofType;
+    // Input objects by shape (no getInterfaces), for the realm reason in resolversOf.
+    if (type && typeof type === "object" && "getFields" in type && !("getInterfaces" in type)) {
+      const fields = (type as { getFields(): Record<string, unknown> }).getFields();
+      for (const name of Object.keys(fields)) {
+        if (!paths.has(name)) paths.set(name, `${arg.name}.${name}`);
+      }
+    }
+  }
+  for (const arg of args) paths.set(arg.name, arg.name);
+  return paths;
+}
+
+function withInputPaths(error: AppError, pathOf: Map<string, string>): AppError {
+  const fields = error.fields?.map((problem) => ({
+    ...problem,
+    field: pathOf.get(problem.field) ?? problem.field,
+  }));
+  return new AppError(
+    { code: error.code, message: error.message },
+    { fields, details: error.details },
+  );
 }
 
 export async function buildGatehouseSchema(): Promise<GraphQLSchema> {

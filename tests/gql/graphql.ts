@@ -802,9 +802,9 @@ export type Query = {
   __typename?: 'Query';
   /** Newest first. With organizationId: that organization's events (its projects' included), for its owners and admins. With projectId: that project's, for its managers. With neither: every event, for platform admins. */
   auditEvents: AuditEventConnection;
-  /** The signed-in end user of this project (bearer token or its cookie), or null */
+  /** The signed-in end user of this project (bearer token or its cookie), or null without credentials. UNAUTHENTICATED with extensions.reason ACCESS_TOKEN_EXPIRED when the access token has expired (or only the refresh cookie is left): refresh, then ask again. */
   endUserMe?: Maybe<EndUser>;
-  /** The signed-in platform user, or null */
+  /** The signed-in platform user, or null without credentials. UNAUTHENTICATED with extensions.reason ACCESS_TOKEN_EXPIRED when the access token has expired (or only the refresh cookie is left): refresh, then ask again. */
   me?: Maybe<User>;
   /** An organization you are an active member of, by id or slug; null otherwise */
   organization?: Maybe<Organization>;

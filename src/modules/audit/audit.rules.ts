@@ -5,8 +5,8 @@ import {
   checkOrganizationPermission,
   checkProjectPermission,
   FORBIDDEN_ERROR,
-  UNAUTHENTICATED_ERROR,
 } from "../../graphql/rules";
+import { unauthenticated } from "../../graphql/viewer";
 
 interface AuditArgs {
   organizationId?: string | null;
@@ -16,7 +16,7 @@ interface AuditArgs {
 /** A project's log for its managers, an organization's for its owners and admins, all of it
  * for platform admins. With both ids, the project decides (and the list keeps to both). */
 const canReadAudit = rule({ cache: "no_cache" })(async (_parent, args: AuditArgs, ctx: Context) => {
-  if (!ctx.viewer) return UNAUTHENTICATED_ERROR();
+  if (!ctx.viewer) return unauthenticated(ctx.accessExpired);
   if (args.projectId) {
     return checkProjectPermission(ctx, args.projectId, ProjectPermission.READ_AUDIT);
   }

@@ -1,7 +1,8 @@
 import { Arg, Ctx, Mutation, Query, Resolver } from "type-graphql";
-import { AppError, CommonErrors } from "../../errors";
+import { AppError } from "../../errors";
 import { SessionErrors } from "../../auth/sessions";
 import type { Context } from "../../graphql/context";
+import { unauthenticated } from "../../graphql/viewer";
 import { UUIDScalar } from "../../graphql/scalars";
 import { toSession, toTokens } from "../sessions/sessions.mapper";
 import type { EndUserAuthResult, EndUserViewer } from "./end-user-auth.service";
@@ -16,7 +17,7 @@ import {
 /** Shield has already refused callers without an end-user session here; this narrows the type. */
 export async function requireEndUser(ctx: Context, projectId: string): Promise<EndUserViewer> {
   const viewer = await ctx.endUser(projectId);
-  if (!viewer) throw new AppError(CommonErrors.UNAUTHENTICATED);
+  if (!viewer) throw unauthenticated(await ctx.endUserAccessExpired(projectId));
   return viewer;
 }
 
@@ -40,13 +41,19 @@ function deliver(
 export class EndUserAuthResolver {
   @Query(() => EndUser, {
     nullable: true,
-    description: "The signed-in end user of this project (bearer token or its cookie), or null",
+    description:
+      "The signed-in end user of this project (bearer token or its cookie), or null without " +
+      "credentials. UNAUTHENTICATED with extensions.reason ACCESS_TOKEN_EXPIRED when the access " +
+      "token has expired (or only the refresh cookie is left): refresh, then ask again.",
   })
   async endUserMe(
     @Arg("projectId", () => UUIDScalar) projectId: string,
     @Ctx() ctx: Context,
   ): Promise<EndUser | null> {
-    return (await ctx.endUser(projectId))?.endUser ?? null;
+    const viewer = await ctx.endUser(projectId);
+    if (viewer) return viewer.endUser;
+    if (await ctx.endUserAccessExpired(projectId)) throw unauthenticated(true);
+    return null;
   }
 
   @Mutation(() => EndUserAuthPayload, {

@@ -1,7 +1,8 @@
 import { allow, rule } from "graphql-shield";
 import { ProjectPermission as P } from "../../auth/permissions";
 import type { Context } from "../../graphql/context";
-import { checkProjectPermission, projectRule, UNAUTHENTICATED_ERROR } from "../../graphql/rules";
+import { checkProjectPermission, projectRule } from "../../graphql/rules";
+import { unauthenticated } from "../../graphql/viewer";
 import type { EndUser } from "./end-users.types";
 
 const byProjectId = (_: unknown, args: { projectId: string }) => args.projectId;
@@ -10,7 +11,9 @@ const byProjectId = (_: unknown, args: { projectId: string }) => args.projectId;
  * project's, is not: each project is its own token audience. */
 const isEndUserOfProject = rule({ cache: "no_cache" })(
   async (_parent, args: { projectId: string }, ctx: Context) =>
-    (await ctx.endUser(args.projectId)) ? true : UNAUTHENTICATED_ERROR(),
+    (await ctx.endUser(args.projectId))
+      ? true
+      : unauthenticated(await ctx.endUserAccessExpired(args.projectId)),
 );
 
 /** The end user themself, or platform users who may read the project (VIEWER and up). */

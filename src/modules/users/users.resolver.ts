@@ -1,7 +1,7 @@
 import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from "type-graphql";
 import type { Context } from "../../graphql/context";
 import { PageArgs, toConnection } from "../../graphql/connection";
-import { requireViewer } from "../../graphql/viewer";
+import { requireViewer, unauthenticated } from "../../graphql/viewer";
 import { pageRequest } from "../../pagination";
 import { toSession } from "../sessions/sessions.mapper";
 import { SessionConnection } from "../sessions/sessions.types";
@@ -9,9 +9,17 @@ import { UpdateProfileInput, User } from "./users.types";
 
 @Resolver(() => User)
 export class UsersResolver {
-  @Query(() => User, { nullable: true, description: "The signed-in platform user, or null" })
+  @Query(() => User, {
+    nullable: true,
+    description:
+      "The signed-in platform user, or null without credentials. UNAUTHENTICATED with " +
+      "extensions.reason ACCESS_TOKEN_EXPIRED when the access token has expired (or only the " +
+      "refresh cookie is left): refresh, then ask again.",
+  })
   me(@Ctx() ctx: Context): User | null {
-    return ctx.viewer?.user ?? null;
+    if (ctx.viewer) return ctx.viewer.user;
+    if (ctx.accessExpired) throw unauthenticated(true);
+    return null;
   }
 
   @Mutation(() => User)
