@@ -4,7 +4,10 @@
  * cache's notification listener (and its heartbeat), which `stop` ends.
  */
 import { ApolloServer } from "@apollo/server";
-import { ApolloServerPluginCacheControlDisabled } from "@apollo/server/plugin/disabled";
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from "@apollo/server/plugin/disabled";
 import { expressMiddleware } from "@as-integrations/express5";
 import cors from "cors";
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from "express";
@@ -17,6 +20,7 @@ import { trackInFlight } from "./graphql/in-flight";
 import { operationLimitsPlugin } from "./graphql/limits";
 import { buildGatehouseSchema } from "./graphql/schema";
 import { sessionBarrierPlugin } from "./graphql/session-barrier";
+import { playground, PLAYGROUND_ASSETS_PATH } from "./http/playground";
 import { restRoutes } from "./http/rest";
 import { staticSecurityHeaders } from "./http/security-headers";
 import type { Logger } from "./logger";
@@ -59,11 +63,14 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     includeStacktraceInErrorResponses: false,
     // Refuses simple (form or GET) requests that a browser would send cross-site without a preflight.
     csrfPrevention: true,
-    introspection: !config.isProduction,
+    // Off in production, unless the playground is on there (its docs explorer needs it).
+    introspection: config.graphql.introspection,
     // Cache control is Apollo's per-field hook for CDN hints; every answer here is no-store, and
-    // the hook costs on every field of every list.
+    // the hook costs on every field of every list. Apollo's landing page loads from a CDN (our
+    // own playground answers browsers instead, see src/http/playground.ts).
     plugins: [
       ApolloServerPluginCacheControlDisabled(),
+      ApolloServerPluginLandingPageDisabled(),
       errorLoggingPlugin(logger),
       operationLimitsPlugin(),
       inFlight.plugin,
@@ -96,6 +103,12 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
     if (req.headers.origin === undefined) next();
     else corsHandler(req, res, next);
   };
+  if (config.graphql.playground) {
+    const { page, assets } = playground({ logger });
+    // Browser navigations to the endpoint get GraphiQL; every other request passes to Apollo.
+    app.get(GRAPHQL_PATH, page);
+    app.use(PLAYGROUND_ASSETS_PATH, assets);
+  }
   app.use(
     GRAPHQL_PATH,
     corsWhenCrossOrigin,

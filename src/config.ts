@@ -91,6 +91,7 @@ const envSchema = z.object({
   APP_URL: z.url().optional(),
   MAIL_FROM: z.string().default("Gatehouse <no-reply@localhost>"),
   INVITATION_TTL: duration("7d"),
+  GRAPHQL_PLAYGROUND: optionalBool(),
 });
 
 export interface Config {
@@ -136,6 +137,12 @@ export interface Config {
     appUrl: string;
   };
   invitations: { ttlSeconds: number };
+  graphql: {
+    /** GraphiQL at GET /graphql for browsers; on by default outside production. */
+    playground: boolean;
+    /** On outside production, and in production when the playground is (its docs need it). */
+    introspection: boolean;
+  };
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 }
 
@@ -162,6 +169,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = [];
 
   const cookieSecure = e.COOKIE_SECURE ?? isProduction;
+  const playground = e.GRAPHQL_PLAYGROUND ?? !isProduction;
   const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, "");
 
   if (isProduction) {
@@ -229,6 +237,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     mail: { from: e.MAIL_FROM, appUrl: (e.APP_URL ?? publicUrl).replace(/\/$/, "") },
     invitations: { ttlSeconds: e.INVITATION_TTL },
+    graphql: { playground, introspection: !isProduction || playground },
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -71,6 +71,23 @@ describe("config", () => {
     ).toEqual([]);
   });
 
+  it("turns the playground on outside production, and off in production unless asked", () => {
+    expect(loadConfig({}).graphql).toEqual({ playground: true, introspection: true });
+    expect(loadConfig({ GRAPHQL_PLAYGROUND: "false" }).graphql).toEqual({
+      playground: false,
+      introspection: true,
+    });
+    expect(loadConfig(PRODUCTION_READY).graphql).toEqual({
+      playground: false,
+      introspection: false,
+    });
+    // The playground's docs explorer needs introspection.
+    expect(loadConfig({ ...PRODUCTION_READY, GRAPHQL_PLAYGROUND: "true" }).graphql).toEqual({
+      playground: true,
+      introspection: true,
+    });
+  });
+
   it.each([
     ["PORT", "eighty"],
     ["JWT_ALGORITHM", "HS256"],
@@ -79,6 +96,7 @@ describe("config", () => {
     ["DATABASE_URL", "mysql://x"],
     ["CORS_ORIGINS", "not an origin"],
     ["GATEHOUSE_SECRET", "short"],
+    ["GRAPHQL_PLAYGROUND", "maybe"],
   ])("names %s when its value is bad", (variable, value) => {
     const found = problems({ [variable]: value });
     expect(found.length).toBeGreaterThan(0);
