@@ -1,7 +1,8 @@
 /**
  * createApp(config, deps) → an Express handler serving GraphQL and the REST endpoints.
  * No listening for HTTP, no migrations: main.ts and the tests own those. It does start the viewer
- * cache's notification listener (and its heartbeat), which `stop` ends.
+ * cache's notification listener (and its heartbeat) and the mail delivery worker, which `stop`
+ * ends.
  */
 import { ApolloServer } from "@apollo/server";
 import {
@@ -24,7 +25,7 @@ import { playground, PLAYGROUND_ASSETS_PATH } from "./http/playground";
 import { restRoutes } from "./http/rest";
 import { staticSecurityHeaders } from "./http/security-headers";
 import type { Logger } from "./logger";
-import { createLogMailer, type Mailer } from "./mail/mailer";
+import { createMailer, type Mailer } from "./mail/mailer";
 import { createServices, type Services } from "./services";
 
 export interface AppDeps {
@@ -32,7 +33,10 @@ export interface AppDeps {
   logger: Logger;
   /** A clock for tests; the system clock otherwise. */
   now?: () => Date;
-  /** Where mail goes; the log transport (messages printed to `logger`) when omitted. */
+  /**
+   * The transport when `SMTP_URL` is not set (tests pass a log transport they read back); the log
+   * transport printing to `logger` when omitted. With `SMTP_URL`, mail goes over SMTP.
+   */
   mailer?: Mailer;
 }
 
@@ -52,7 +56,7 @@ function trustProxySetting(value: string): boolean | number | string {
 
 export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   const { database, logger } = deps;
-  const mailer = deps.mailer ?? createLogMailer(logger, config.mail.from);
+  const mailer = config.mail.smtpUrl || !deps.mailer ? createMailer(config, logger) : deps.mailer;
   const services = createServices(config, database, { mailer, logger, now: deps.now });
   await services.viewerCache.start();
 
@@ -141,6 +145,7 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
   };
   app.use(onError);
 
+  services.mailWorker.start();
   return {
     handler: app,
     services,
@@ -148,6 +153,11 @@ export async function createApp(config: Config, deps: AppDeps): Promise<App> {
       const left = await inFlight.drained(timeoutMs);
       if (left > 0) logger.warn({ operations: left }, "Stopping with operations still running");
       await apollo.stop();
+      // Reset requests queue their mail after answering: let them finish.
+      await services.accountFlows.settled();
+      // No operation can enqueue mail any more: finish the message being sent, then stop.
+      await services.mailWorker.stop();
+      await mailer.close?.();
       await services.sessions.flushTouches();
       await services.viewerCache.stop();
     },

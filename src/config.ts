@@ -32,6 +32,33 @@ const duration = (fallback: string) =>
       return seconds;
     });
 
+/** "250ms", "1s", "15m" → milliseconds; a bare number is seconds, as in every other duration. */
+function parseMillis(value: string): number | null {
+  const match = /^(\d+)\s*(ms|s|m|h|d)?$/.exec(value.trim());
+  if (!match) return null;
+  const unit =
+    { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[
+      match[2] as "ms" | "s" | "m" | "h" | "d"
+    ] ?? 1000;
+  return Number(match[1]) * unit;
+}
+
+const millis = (fallback: string, minMs: number) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value, ctx) => {
+      const ms = parseMillis(value);
+      if (ms === null || ms < minMs) {
+        ctx.addIssue({
+          code: "custom",
+          message: `"${value}" is not a duration of at least ${minMs}ms like 250ms, 5s, 10m`,
+        });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
 const int = (fallback: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
 
@@ -87,9 +114,21 @@ const envSchema = z.object({
   LOGIN_RATE_LIMIT_WINDOW: duration("15m"),
   INVITATION_RATE_LIMIT_POINTS: int(50, 1, 1_000_000),
   INVITATION_RATE_LIMIT_WINDOW: duration("1h"),
+  ACCOUNT_MAIL_RATE_LIMIT_POINTS: int(5, 1, 1_000_000),
+  ACCOUNT_MAIL_RATE_LIMIT_WINDOW: duration("1h"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   APP_URL: z.url().optional(),
   MAIL_FROM: z.string().default("Gatehouse <no-reply@localhost>"),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\/[^\s]+$/, "expected smtp://… or smtps://…")
+    .optional(),
+  MAIL_MAX_ATTEMPTS: int(8, 1, 100),
+  MAIL_POLL_INTERVAL: millis("1s", 10),
+  MAIL_RETRY_BACKOFF: millis("5s", 10),
+  MAIL_RETRY_BACKOFF_MAX: millis("10m", 10),
+  MAIL_SEND_TIMEOUT: millis("30s", 100),
+  REQUIRE_VERIFIED_EMAIL: bool(false),
   INVITATION_TTL: duration("7d"),
   GRAPHQL_PLAYGROUND: optionalBool(),
 });
@@ -130,11 +169,32 @@ export interface Config {
     logInWindowSeconds: number;
     invitationPoints: number;
     invitationWindowSeconds: number;
+    /** Verification, reset and email-change requests, per client IP and per target address. */
+    accountMailPoints: number;
+    accountMailWindowSeconds: number;
   };
   mail: {
     from: string;
     /** Where links in emails point: the operator's own app, which passes tokens back to us. */
     appUrl: string;
+    /** smtp:// or smtps:// with credentials; null: the log transport. */
+    smtpUrl: string | null;
+    /** The outbox's delivery worker (src/mail/worker.ts). */
+    delivery: {
+      /** Attempts per message, the first included, before it is marked FAILED. */
+      maxAttempts: number;
+      /** How often each node looks for due mail besides being woken after a commit. */
+      pollIntervalMs: number;
+      /** Wait before the first retry; doubled for each further one, up to retryBackoffMaxMs. */
+      retryBackoffMs: number;
+      retryBackoffMaxMs: number;
+      /** Longest one SMTP delivery may take; a claimed message is left to its node for twice this. */
+      sendTimeoutMs: number;
+    };
+  };
+  accounts: {
+    /** Platform users with an unverified email cannot log in. */
+    requireVerifiedEmail: boolean;
   };
   invitations: { ttlSeconds: number };
   graphql: {
@@ -198,6 +258,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       problems.push(`CORS_ORIGINS: "${origin}" is not an origin like https://app.example.com`);
     }
   }
+  if (e.MAIL_RETRY_BACKOFF > e.MAIL_RETRY_BACKOFF_MAX) {
+    problems.push("MAIL_RETRY_BACKOFF: must not exceed MAIL_RETRY_BACKOFF_MAX");
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const dataDir = path.resolve(e.DATA_DIR);
@@ -234,8 +297,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       logInWindowSeconds: e.LOGIN_RATE_LIMIT_WINDOW,
       invitationPoints: e.INVITATION_RATE_LIMIT_POINTS,
       invitationWindowSeconds: e.INVITATION_RATE_LIMIT_WINDOW,
+      accountMailPoints: e.ACCOUNT_MAIL_RATE_LIMIT_POINTS,
+      accountMailWindowSeconds: e.ACCOUNT_MAIL_RATE_LIMIT_WINDOW,
     },
-    mail: { from: e.MAIL_FROM, appUrl: (e.APP_URL ?? publicUrl).replace(/\/$/, "") },
+    mail: {
+      from: e.MAIL_FROM,
+      appUrl: (e.APP_URL ?? publicUrl).replace(/\/$/, ""),
+      smtpUrl: e.SMTP_URL ?? null,
+      delivery: {
+        maxAttempts: e.MAIL_MAX_ATTEMPTS,
+        pollIntervalMs: e.MAIL_POLL_INTERVAL,
+        retryBackoffMs: e.MAIL_RETRY_BACKOFF,
+        retryBackoffMaxMs: e.MAIL_RETRY_BACKOFF_MAX,
+        sendTimeoutMs: e.MAIL_SEND_TIMEOUT,
+      },
+    },
+    accounts: { requireVerifiedEmail: e.REQUIRE_VERIFIED_EMAIL },
     invitations: { ttlSeconds: e.INVITATION_TTL },
     graphql: { playground, introspection: !isProduction || playground },
     logLevel: e.LOG_LEVEL,

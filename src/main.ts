@@ -5,6 +5,8 @@ import { loadConfigOrExit } from "./config";
 import { openDatabase } from "./db/connection";
 import { migrateDatabase } from "./db/migrate";
 import { createLogger } from "./logger";
+import { pruneAccountTokens } from "./auth/account-tokens";
+import { pruneMail } from "./mail/outbox";
 
 const SHUTDOWN_GRACE_MS = 10_000;
 const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
@@ -28,7 +30,12 @@ async function main(): Promise<void> {
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   logger.info(
-    { port, database: database.kind, graphql: `${config.publicUrl}/graphql` },
+    {
+      port,
+      database: database.kind,
+      mail: config.mail.smtpUrl ? "smtp" : "log",
+      graphql: `${config.publicUrl}/graphql`,
+    },
     `Gatehouse listening on http://localhost:${port}/graphql`,
   );
 
@@ -37,6 +44,12 @@ async function main(): Promise<void> {
       .pruneEnded()
       .then((n) => n > 0 && logger.info({ sessions: n }, "Pruned ended sessions"))
       .catch((error: unknown) => logger.warn({ err: error }, "Pruning sessions failed"));
+    const at = new Date();
+    Promise.all([pruneAccountTokens(database.db, at), pruneMail(database.db, at)])
+      .then(([tokens, mail]) => {
+        if (tokens + mail > 0) logger.info({ tokens, mail }, "Pruned used tokens and old mail");
+      })
+      .catch((error: unknown) => logger.warn({ err: error }, "Pruning tokens and mail failed"));
   }, PRUNE_INTERVAL_MS);
   prune.unref();
 

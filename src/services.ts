@@ -28,6 +28,15 @@ import {
 import { createEndUsersService, type EndUsersService } from "./modules/end-users/end-users.service";
 import { createPoliciesService, type PoliciesService } from "./modules/policies/policies.service";
 import type { Mailer } from "./mail/mailer";
+import { createMailOutbox, type MailOutbox } from "./mail/outbox";
+import { createMailWorker, type MailWorker } from "./mail/worker";
+import { createAccountFlows, type AccountFlows } from "./modules/accounts/account-flows";
+import {
+  platformPool as createPlatformPool,
+  type AccountPool,
+} from "./modules/accounts/account-pool";
+import { createSignInFlows } from "./modules/accounts/sign-in-flows";
+import type { UserRow } from "./db/schema/index";
 
 export interface Services {
   keyRing: KeyRing;
@@ -47,6 +56,16 @@ export interface Services {
   endUserAuth: EndUserAuthService;
   endUsers: EndUsersService;
   mailer: Mailer;
+  /** Where features write mail, in their own transaction. */
+  mailOutbox: MailOutbox;
+  /** Delivers the outbox through `mailer` (createApp starts it, App.stop stops it). */
+  mailWorker: MailWorker;
+  /** The database, for the account doors that load a project's pool per request. */
+  db: Database;
+  /** The platform's account pool (each project's is loaded with its policies). */
+  platformPool: AccountPool<UserRow>;
+  /** Verification, password reset, email change and password change, over any pool. */
+  accountFlows: AccountFlows;
   /** The clock every service reads (a test clock in tests). */
   clock: () => Date;
 }
@@ -95,35 +114,66 @@ export function createServices(
   });
   const viewerCache = createViewerCache({ database, logger, now });
   const users = createUsersService({ db, audit, now });
-  const auth = createAuthService({
+  const organizations = createOrganizationsService({
+    db,
+    audit,
+    users,
+    requireVerifiedEmail: config.accounts.requireVerifiedEmail,
+    now,
+  });
+  const mailWorker = createMailWorker({
+    database,
+    mailer,
+    logger,
+    settings: config.mail.delivery,
+    now,
+  });
+  const mailOutbox = createMailOutbox({ worker: mailWorker, now });
+  const platformPool = createPlatformPool({
+    appUrl: config.mail.appUrl,
+    requireVerifiedEmail: config.accounts.requireVerifiedEmail,
+  });
+  const accountFlows = createAccountFlows({
+    db,
+    passwords,
+    audit,
+    rateLimits,
+    outbox: mailOutbox,
+    logger,
+    now,
+  });
+  const signIn = createSignInFlows({
     db,
     passwords,
     sessions,
     accessTokens,
     audit,
-    users,
     rateLimits,
+    accountFlows,
     now,
   });
-  const organizations = createOrganizationsService({ db, audit, users, now });
+  const auth = createAuthService({ signIn, flows: accountFlows, pool: platformPool });
   const invitations = createInvitationsService({
     db,
     audit,
-    mailer,
+    mailOutbox,
     rateLimits,
     appUrl: config.mail.appUrl,
     ttlSeconds: config.invitations.ttlSeconds,
     now,
   });
-  const projects = createProjectsService({ db, audit, now });
+  const projects = createProjectsService({
+    db,
+    audit,
+    now,
+    allowInsecureLocalhost: !config.isProduction,
+  });
   const policies = createPoliciesService({ db, audit, now });
   const endUserAuth = createEndUserAuthService({
     db,
-    passwords,
-    sessions,
-    accessTokens,
     audit,
-    rateLimits,
+    signIn,
+    flows: accountFlows,
     now,
   });
   const endUsers = createEndUsersService({ db, audit, sessions, now });
@@ -144,6 +194,11 @@ export function createServices(
     endUserAuth,
     endUsers,
     mailer,
+    mailOutbox,
+    mailWorker,
+    db,
+    platformPool,
+    accountFlows,
     clock: now ?? (() => new Date()),
   };
 }

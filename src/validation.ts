@@ -4,6 +4,7 @@
  */
 import type { FieldProblem } from "./errors";
 import { codePointLength, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "./auth/passwords";
+import { commonPasswordProblem } from "./auth/common-passwords";
 
 export const FULL_NAME_MAX_LENGTH = 200;
 export const EMAIL_MAX_LENGTH = 254;
@@ -73,11 +74,16 @@ export function checkPasswordLength(field: string, password: string): FieldProbl
     : null;
 }
 
-/** Platform passwords: length only (NIST 800-63B), and not the account's own email. */
+/**
+ * Platform passwords: length (NIST 800-63B), not the account's own email, and not easy to guess
+ * (a common password, or one built from the email or `fullName`: src/auth/common-passwords.ts).
+ * One problem at most, the first of these that applies.
+ */
 export function checkPlatformPassword(
   field: string,
   password: string,
   email: string,
+  fullName?: string | null,
 ): FieldProblem[] {
   const length = codePointLength(password);
   if (length < PASSWORD_MIN_LENGTH) {
@@ -88,7 +94,8 @@ export function checkPlatformPassword(
   if (password.trim().toLowerCase() === email.trim().toLowerCase()) {
     return [{ field, message: "must not be your email address" }];
   }
-  return [];
+  const guessable = commonPasswordProblem(field, password, { email, fullName });
+  return guessable ? [guessable] : [];
 }
 
 export function normaliseEmail(email: string): string {

@@ -108,6 +108,33 @@ describe("signUp", () => {
     expect(await usersWithEmail(email)).toBe(0);
   });
 
+  it("refuses a common password and one built from the email or name, naming why, and writes nothing", async () => {
+    const email = uniqueEmail("quonk");
+    const local = email.slice(0, email.indexOf("@"));
+    const cases: [string, string][] = [
+      ["Password123!", "is one of the most common passwords"],
+      ["qwerty123", "is one of the most common passwords"],
+      [`${local}!`, "is too close to your email address"],
+      [`${email.toUpperCase()}2024`, "is too close to your email address"],
+      ["AdaLovelace1815", "is too close to your name"],
+    ];
+    for (const [password, message] of cases) {
+      const result = await gh.client().request(SignUpDocument, {
+        input: { fullName: "Ada Lovelace", email, password },
+      });
+      expect(errorCodes(result), password).toEqual(["BAD_USER_INPUT"]);
+      expect(result.errors?.[0]?.extensions?.fields, password).toEqual([
+        { field: "input.password", message },
+      ]);
+    }
+    expect(await usersWithEmail(email)).toBe(0);
+    // A passphrase that contains a common word is fine.
+    const ok = await gh.client().request(SignUpDocument, {
+      input: { fullName: "Ada Lovelace", email, password: "monkey dragon sunshine castle" },
+    });
+    expect(ok.errors).toBeUndefined();
+  });
+
   it("counts password length in code points, so 8 emoji are 8 characters", async () => {
     const result = await gh.client().request(SignUpDocument, {
       input: { fullName: "Emoji", email: uniqueEmail(), password: "🔑".repeat(8) },
@@ -277,6 +304,22 @@ describe("changePassword", () => {
     expect(errorCodes(old)).toEqual(["UNAUTHENTICATED"]);
     await gh.client().ok(LogInDocument, { input: { email, password: "a brand new secret" } });
     expect(await auditActions(user.id)).toContain("user.password_changed");
+  });
+
+  it("refuses a common new password on newPassword, and the old one keeps working", async () => {
+    const client = gh.client();
+    const { email } = await signUp(client);
+    const result = await client.request(ChangePasswordDocument, {
+      input: { currentPassword: PASSWORD, newPassword: "Password123!" },
+    });
+    expect(errorCodes(result)).toEqual(["BAD_USER_INPUT"]);
+    expect(result.errors?.[0]?.extensions?.fields).toEqual([
+      {
+        field: expect.stringMatching(/(^|\.)newPassword$/),
+        message: "is one of the most common passwords",
+      },
+    ]);
+    await gh.client().ok(LogInDocument, { input: { email, password: PASSWORD } });
   });
 
   it("is refused to an anonymous caller", async () => {

@@ -74,6 +74,7 @@ const PASSWORD_DEFAULTS = {
   requireNumbers: false,
   requireUppercase: false,
   requireSpecialChars: false,
+  rejectCommonPasswords: true,
 };
 
 const POLICY_DEFAULTS = {
@@ -88,6 +89,7 @@ const POLICY_DEFAULTS = {
   blockedStatuses: ["blocked", "suspended"],
   defaultRole: null,
   defaultStatus: null,
+  requireVerifiedEmail: false,
 };
 
 async function readPolicies(actor: Person, projectId: string) {
@@ -986,6 +988,203 @@ describe("the password policy at sign-up and password change", () => {
     expect(errorCodes(await logIn(projectId, { email: signed.email, password: second }))).toEqual(
       [],
     );
+  });
+});
+
+describe("rejectCommonPasswords (password policy) and requireVerifiedEmail (project policy)", () => {
+  const COMMON = "is one of the most common passwords";
+
+  async function openWith(password: PasswordOptions, policy: PolicyOptions = {}) {
+    const project = await createProject(owner, organizationId);
+    await openForSignUp(owner, project.id, { password, policy });
+    return project.id;
+  }
+
+  it("rejectCommonPasswords is on by default: a common password is refused at sign-up with the field's message", async () => {
+    const projectId = await openWith({});
+    expect((await readPolicies(owner, projectId))?.passwordPolicy?.rejectCommonPasswords).toBe(
+      true,
+    );
+    for (const password of ["password123", "Password123!", "qwerty123", "iloveyou!!"]) {
+      const email = endUserEmail();
+      expectInvalid(
+        await signUp(gh.client(), projectId, { email, password }),
+        [{ field: "input.password", message: COMMON }],
+        password,
+      );
+      // Nothing was created: the same email signs up with a good password.
+      const good = await signUp(gh.client(), projectId, { email });
+      expect(errorCodes(good), password).toEqual([]);
+    }
+  });
+
+  it("refuses a password built from the end user's own email or name", async () => {
+    const projectId = await openWith({});
+    const email = endUserEmail("quonk");
+    const local = email.slice(0, email.indexOf("@"));
+    const cases: [string, string][] = [
+      [`${local}!!`, "is too close to your email address"],
+      [`${email}1`, "is too close to your email address"],
+      ["GraceHopper1906", "is too close to your name"],
+      ["grace hopper!", "is too close to your name"],
+    ];
+    for (const [password, message] of cases) {
+      expectInvalid(
+        await signUp(gh.client(), projectId, { email, fullName: "Grace Hopper", password }),
+        [{ field: "input.password", message }],
+        password,
+      );
+    }
+    // A passphrase around the name is fine, and so is all of it once the policy allows it.
+    const ok = await signUp(gh.client(), projectId, {
+      email,
+      fullName: "Grace Hopper",
+      password: "grace hopper wrote the first compiler",
+    });
+    expect(errorCodes(ok)).toEqual([]);
+    const lax = await openWith({ rejectCommonPasswords: false });
+    const laxSignUp = await signUp(gh.client(), lax, {
+      email: endUserEmail(),
+      fullName: "Grace Hopper",
+      password: "GraceHopper1906",
+    });
+    expect(errorCodes(laxSignUp)).toEqual([]);
+  });
+
+  it("reports it beside the composition rules, one entry each", async () => {
+    const projectId = await openWith({ requireUppercase: true, requireSpecialChars: true });
+    expectInvalid(
+      await signUp(gh.client(), projectId, { email: endUserEmail(), password: "password123" }),
+      [
+        { field: "input.password", message: "must contain an uppercase letter" },
+        {
+          field: "input.password",
+          message: "must contain a special character (punctuation, a symbol or a space)",
+        },
+        { field: "input.password", message: COMMON },
+      ],
+    );
+    // Meeting the composition rules does not make a common password acceptable.
+    expectInvalid(
+      await signUp(gh.client(), projectId, { email: endUserEmail(), password: "Password123!" }),
+      [{ field: "input.password", message: COMMON }],
+    );
+  });
+
+  it("created false, accepts a common password the other rules allow; lengths still apply", async () => {
+    const projectId = await openWith({ rejectCommonPasswords: false });
+    expect((await readPolicies(owner, projectId))?.passwordPolicy).toMatchObject({
+      ...PASSWORD_DEFAULTS,
+      rejectCommonPasswords: false,
+    });
+    const email = endUserEmail();
+    const signed = await signUp(gh.client(), projectId, { email, password: "password123" });
+    expect(errorCodes(signed)).toEqual([]);
+    expect(errorCodes(await logIn(projectId, { email, password: "password123" }))).toEqual([]);
+    expectInvalid(
+      await signUp(gh.client(), projectId, { email: endUserEmail(), password: "qwerty" }),
+      [{ field: "input.password", message: "must be at least 8 characters" }],
+    );
+  });
+
+  it("updatePasswordPolicy turns it off and on again, for sign-up and password change alike", async () => {
+    const projectId = await openWith({});
+    const off = await owner.client.ok(UpdatePasswordPolicyDocument, {
+      projectId,
+      rejectCommonPasswords: false,
+    });
+    expect(off.updatePasswordPolicy).toMatchObject({
+      ...PASSWORD_DEFAULTS,
+      rejectCommonPasswords: false,
+    });
+    const client = gh.client();
+    const signed = await signUpEndUser(client, projectId, { password: "sunshine1" });
+
+    // Other changes keep it as it is.
+    const other = await owner.client.ok(UpdatePasswordPolicyDocument, { projectId, minLength: 9 });
+    expect(other.updatePasswordPolicy.rejectCommonPasswords).toBe(false);
+
+    await owner.client.ok(UpdatePasswordPolicyDocument, { projectId, rejectCommonPasswords: true });
+    const refused = await client.request(EndUserChangePasswordDocument, {
+      projectId,
+      currentPassword: "sunshine1",
+      newPassword: "letmein2024!",
+    });
+    expectInvalid(refused, [{ field: "newPassword", message: COMMON }]);
+    // The password set while it was off still logs in: the policy applies to new passwords.
+    expect(
+      errorCodes(await logIn(projectId, { email: signed.email, password: "sunshine1" })),
+    ).toEqual([]);
+    const changed = await client.ok(EndUserChangePasswordDocument, {
+      projectId,
+      currentPassword: "sunshine1",
+      newPassword: PASSWORD,
+    });
+    expect(changed.endUserChangePassword).toBe(true);
+  });
+
+  it("requireVerifiedEmail is false by default, stored when created true, and read back", async () => {
+    const byDefault = await openWith({});
+    expect((await readPolicies(owner, byDefault))?.policy?.requireVerifiedEmail).toBe(false);
+
+    const projectId = await projectWith(owner, organizationId);
+    const created = await owner.client.ok(CreateProjectPolicyDocument, {
+      projectId,
+      requireVerifiedEmail: true,
+    });
+    expect(created.createProjectPolicy).toMatchObject({
+      ...POLICY_DEFAULTS,
+      requireVerifiedEmail: true,
+    });
+    expect((await readPolicies(owner, projectId))?.policy).toEqual(created.createProjectPolicy);
+
+    const other = await owner.client.ok(UpdateProjectPolicyDocument, {
+      projectId,
+      phoneRequired: true,
+    });
+    expect(other.updateProjectPolicy.requireVerifiedEmail).toBe(true);
+    const off = await owner.client.ok(UpdateProjectPolicyDocument, {
+      projectId,
+      requireVerifiedEmail: false,
+    });
+    expect(off.updateProjectPolicy).toMatchObject({
+      phoneRequired: true,
+      requireVerifiedEmail: false,
+    });
+    expect((await readPolicies(owner, projectId))?.policy?.requireVerifiedEmail).toBe(false);
+  });
+
+  it("each change is audited with its field; a VIEWER cannot change either", async () => {
+    const projectId = await openWith({});
+    await owner.client.ok(UpdatePasswordPolicyDocument, {
+      projectId,
+      rejectCommonPasswords: false,
+    });
+    await owner.client.ok(UpdateProjectPolicyDocument, { projectId, requireVerifiedEmail: true });
+    const events = (await policyEvents(owner, projectId)).slice(-2);
+    expect(events.map((e) => [e.action, JSON.parse(e.metadata ?? "null")])).toEqual([
+      ["project.password_policy.updated", { fields: ["rejectCommonPasswords"] }],
+      ["project.policy.updated", { fields: ["requireVerifiedEmail"], sessionsEnded: 0 }],
+    ]);
+
+    const viewer = await person(gh, "viewer");
+    await addMember(owner, organizationId, viewer, "MEMBER");
+    await addProjectMember(owner, projectId, viewer, "VIEWER");
+    const attempts = [
+      await viewer.client.request(UpdatePasswordPolicyDocument, {
+        projectId,
+        rejectCommonPasswords: true,
+      }),
+      await viewer.client.request(UpdateProjectPolicyDocument, {
+        projectId,
+        requireVerifiedEmail: false,
+      }),
+    ];
+    expect(attempts.map((a) => errorCodes(a))).toEqual([["FORBIDDEN"], ["FORBIDDEN"]]);
+    expect(await readPolicies(owner, projectId)).toMatchObject({
+      passwordPolicy: { rejectCommonPasswords: false },
+      policy: { requireVerifiedEmail: true },
+    });
   });
 });
 

@@ -13,6 +13,7 @@ import {
   UpdateProjectDocument,
   UpdateProjectMemberDocument,
 } from "./gql/graphql";
+import { projectLinkBase } from "../src/modules/projects/app-url";
 import { errorCodes } from "./helpers/client";
 import { startInstance, type Instance } from "./helpers/instance";
 import {
@@ -268,5 +269,223 @@ describe("project members", () => {
     // Re-added to the organization, they do not get the old project role back.
     await addMember(owner, org.id, member, "MEMBER");
     expect((await member.client.ok(ProjectByIdDocument, { id: project.id })).project).toBeNull();
+  });
+});
+
+describe("the project's appUrl", () => {
+  const HTTPS_ONLY = "must be an https URL, like https://app.example.com";
+  const HTTPS_OR_LOCAL =
+    "must be an https URL (or http://localhost or http://127.0.0.1), like https://app.example.com";
+
+  async function ownedProject() {
+    const owner = await person(gh);
+    const org = await createOrganization(owner);
+    const project = await createProject(owner, org.id);
+    return { owner, org, id: project.id };
+  }
+
+  it('is null at first; set normalised without a trailing slash, kept when omitted, cleared by ""', async () => {
+    const { owner, id } = await ownedProject();
+    expect((await owner.client.ok(ProjectByIdDocument, { id })).project?.appUrl).toBeNull();
+
+    const set = await owner.client.ok(UpdateProjectDocument, {
+      id,
+      appUrl: " https://App.Example.com:443/shop/ ",
+    });
+    expect(set.updateProject.appUrl).toBe("https://app.example.com/shop");
+    expect((await owner.client.ok(ProjectByIdDocument, { id })).project?.appUrl).toBe(
+      "https://app.example.com/shop",
+    );
+
+    // Omitted or null leaves it; other fields change alone.
+    const renamed = await owner.client.ok(UpdateProjectDocument, { id, name: "Shop" });
+    expect(renamed.updateProject).toMatchObject({
+      name: "Shop",
+      appUrl: "https://app.example.com/shop",
+    });
+    const untouched = await owner.client.ok(UpdateProjectDocument, { id, appUrl: null });
+    expect(untouched.updateProject.appUrl).toBe("https://app.example.com/shop");
+
+    const port = await owner.client.ok(UpdateProjectDocument, {
+      id,
+      appUrl: "https://app.example.com:8443",
+    });
+    expect(port.updateProject.appUrl).toBe("https://app.example.com:8443");
+
+    const cleared = await owner.client.ok(UpdateProjectDocument, { id, appUrl: "" });
+    expect(cleared.updateProject.appUrl).toBeNull();
+    expect((await owner.client.ok(ProjectByIdDocument, { id })).project?.appUrl).toBeNull();
+  });
+
+  it("can be given at creation, under the same rules", async () => {
+    const owner = await person(gh);
+    const org = await createOrganization(owner);
+    const created = await owner.client.ok(CreateProjectDocument, {
+      organizationId: org.id,
+      name: "Storefront",
+      appUrl: "https://shop.example.com/",
+    });
+    expect(created.createProject.appUrl).toBe("https://shop.example.com");
+    const refused = await owner.client.request(CreateProjectDocument, {
+      organizationId: org.id,
+      name: "Bad",
+      appUrl: "javascript:alert(1)",
+    });
+    expect(errorCodes(refused)).toEqual(["BAD_USER_INPUT"]);
+    expect(refused.errors?.[0]?.extensions?.fields).toEqual([
+      { field: "appUrl", message: HTTPS_OR_LOCAL },
+    ]);
+    const projects = await owner.client.ok(OrganizationProjectsDocument, { id: org.id });
+    expect(projects.organization?.projects.totalCount).toBe(1);
+  });
+
+  it("refuses what is not an https URL of an app, with a field entry, changing nothing", async () => {
+    const { owner, id } = await ownedProject();
+    await owner.client.ok(UpdateProjectDocument, { id, appUrl: "https://app.example.com" });
+    const cases: [string, string][] = [
+      ["javascript:alert(1)", HTTPS_OR_LOCAL],
+      ["JavaScript://app.example.com/%0aalert(1)", HTTPS_OR_LOCAL],
+      ["data:text/html,<script>alert(1)</script>", HTTPS_OR_LOCAL],
+      ["http://app.example.com", HTTPS_OR_LOCAL],
+      ["http://localhost.example.com", HTTPS_OR_LOCAL],
+      ["ftp://app.example.com", HTTPS_OR_LOCAL],
+      ["app.example.com", HTTPS_OR_LOCAL],
+      ["//app.example.com", HTTPS_OR_LOCAL],
+      ["https:app.example.com", HTTPS_OR_LOCAL],
+      ["https://", HTTPS_OR_LOCAL],
+      ["https://user:secret@app.example.com", "must not contain a user name or password"],
+      ["https://user@app.example.com", "must not contain a user name or password"],
+      ["https://@app.example.com", "must not contain a user name or password"],
+      ["https://app.example.com/#/home", "must not have a fragment (#…)"],
+      ["https://app.example.com/?ref=mail", "must not have a query string (?…)"],
+      ["https://app.exa mple.com", "must not contain spaces, backslashes or control characters"],
+      [
+        "https://app.example.com\\@evil.example",
+        "must not contain spaces, backslashes or control characters",
+      ],
+      ["https://app.example.com/\nx", "must not contain spaces, backslashes or control characters"],
+      [`https://app.example.com/${"a".repeat(2048)}`, "must be at most 2048 characters"],
+    ];
+    for (const [appUrl, message] of cases) {
+      const result = await owner.client.request(UpdateProjectDocument, { id, appUrl });
+      expect(errorCodes(result), appUrl).toEqual(["BAD_USER_INPUT"]);
+      expect(result.errors?.[0]?.extensions?.fields, appUrl).toEqual([
+        { field: "appUrl", message },
+      ]);
+    }
+    // With another broken field, both are reported.
+    const both = await owner.client.request(UpdateProjectDocument, {
+      id,
+      name: " ",
+      appUrl: "http://app.example.com",
+    });
+    expect(
+      (both.errors?.[0]?.extensions?.fields as { field: string }[]).map((f) => f.field),
+    ).toEqual(["name", "appUrl"]);
+    expect((await owner.client.ok(ProjectByIdDocument, { id })).project?.appUrl).toBe(
+      "https://app.example.com",
+    );
+  });
+
+  it("accepts http://localhost and http://127.0.0.1 outside production", async () => {
+    const { owner, id } = await ownedProject();
+    for (const [appUrl, stored] of [
+      ["http://localhost:3000/", "http://localhost:3000"],
+      ["http://127.0.0.1:5173/app/", "http://127.0.0.1:5173/app"],
+      ["http://LOCALHOST", "http://localhost"],
+    ]) {
+      const result = await owner.client.ok(UpdateProjectDocument, { id, appUrl });
+      expect(result.updateProject.appUrl, appUrl).toBe(stored);
+    }
+  });
+
+  it("refuses any http URL in production, localhost included", async () => {
+    const prod = await startInstance({
+      env: {
+        NODE_ENV: "production",
+        ALLOW_PGLITE_IN_PRODUCTION: "true",
+        PUBLIC_URL: "https://auth.example.com",
+      },
+    });
+    try {
+      const owner = await person(prod);
+      const org = await createOrganization(owner);
+      const project = await createProject(owner, org.id);
+      for (const appUrl of [
+        "http://localhost:3000",
+        "http://127.0.0.1:5173",
+        "http://app.example.com",
+      ]) {
+        const result = await owner.client.request(UpdateProjectDocument, {
+          id: project.id,
+          appUrl,
+        });
+        expect(errorCodes(result), appUrl).toEqual(["BAD_USER_INPUT"]);
+        expect(result.errors?.[0]?.extensions?.fields, appUrl).toEqual([
+          { field: "appUrl", message: HTTPS_ONLY },
+        ]);
+      }
+      const ok = await owner.client.ok(UpdateProjectDocument, {
+        id: project.id,
+        appUrl: "https://app.example.com/",
+      });
+      expect(ok.updateProject.appUrl).toBe("https://app.example.com");
+    } finally {
+      await prod.close();
+    }
+  });
+
+  it("takes project.update: a CONTRIBUTOR sets it, a VIEWER is FORBIDDEN; each change is audited", async () => {
+    const { owner, org, id } = await ownedProject();
+    const [contributor, viewer] = [await person(gh), await person(gh)];
+    await addMember(owner, org.id, contributor, "MEMBER");
+    await addMember(owner, org.id, viewer, "MEMBER");
+    await addProjectMember(owner, id, contributor, "CONTRIBUTOR");
+    await addProjectMember(owner, id, viewer, "VIEWER");
+
+    const set = await contributor.client.ok(UpdateProjectDocument, {
+      id,
+      appUrl: "https://app.example.com",
+    });
+    expect(set.updateProject.appUrl).toBe("https://app.example.com");
+    const refused = await viewer.client.request(UpdateProjectDocument, {
+      id,
+      appUrl: "https://evil.example.com",
+    });
+    expect(errorCodes(refused)).toEqual(["FORBIDDEN"]);
+    const seen = await viewer.client.ok(ProjectByIdDocument, { id });
+    expect(seen.project?.appUrl).toBe("https://app.example.com");
+    await owner.client.ok(UpdateProjectDocument, { id, appUrl: "" });
+
+    const log = await owner.client.ok(AuditEventsDocument, {
+      projectId: id,
+      action: "project.updated",
+    });
+    expect(
+      log.auditEvents.edges
+        .map((e) => ({
+          actor: e.node.actorUserId,
+          metadata: JSON.parse(e.node.metadata ?? "null"),
+        }))
+        .reverse(),
+    ).toEqual([
+      {
+        actor: contributor.id,
+        metadata: { fields: ["appUrl"], appUrl: { from: null, to: "https://app.example.com" } },
+      },
+      {
+        actor: owner.id,
+        metadata: { fields: ["appUrl"], appUrl: { from: "https://app.example.com", to: null } },
+      },
+    ]);
+  });
+
+  it("projectLinkBase gives the base of mail links, or null without one", () => {
+    expect(projectLinkBase({ appUrl: "https://app.example.com/shop" })).toBe(
+      "https://app.example.com/shop",
+    );
+    expect(projectLinkBase({ appUrl: "https://app.example.com/" })).toBe("https://app.example.com");
+    expect(projectLinkBase({ appUrl: null })).toBeNull();
+    expect(projectLinkBase({ appUrl: " " })).toBeNull();
   });
 });

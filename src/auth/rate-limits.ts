@@ -18,6 +18,12 @@ export interface RateLimits {
   /** One invitation email sent by `userId`; RATE_LIMITED beyond the limit (mail is not free,
    * and an invitation carries the sender's organization name to any address). */
   consumeInvitation(userId: string): Promise<void>;
+  /**
+   * One request that mails an account or acts on a mailed token (verification, reset, email
+   * change), counted per client IP and per target address (either may be null when unknown).
+   * Every call counts, so aliases and batched operations cannot multiply attempts.
+   */
+  consumeAccountMail(scope: string, ipAddress: string | null, target: string | null): Promise<void>;
 }
 
 export function logInKey(ip: string | null, email: string): string {
@@ -48,6 +54,8 @@ export function createRateLimits(options: {
   logInWindowSeconds: number;
   invitationPoints: number;
   invitationWindowSeconds: number;
+  accountMailPoints: number;
+  accountMailWindowSeconds: number;
 }): RateLimits {
   const logIn = new RateLimiterMemory({
     keyPrefix: "login",
@@ -60,11 +68,31 @@ export function createRateLimits(options: {
     duration: options.invitationWindowSeconds,
   });
 
+  const accountMailByAddress = new RateLimiterMemory({
+    keyPrefix: "account-mail-address",
+    points: options.accountMailPoints,
+    duration: options.accountMailWindowSeconds,
+  });
+  // One address behind many people (an office, a carrier's NAT) gets ten times as many.
+  const accountMailByIp = new RateLimiterMemory({
+    keyPrefix: "account-mail-ip",
+    points: options.accountMailPoints * 10,
+    duration: options.accountMailWindowSeconds,
+  });
+
   return {
     consumeLogInAttempt: (key) => consumeOrRefuse(logIn, key),
     async resetLogIn(key) {
       await logIn.delete(key);
     },
     consumeInvitation: (userId) => consumeOrRefuse(invitations, userId),
+    // Per pool (`scope`): requests against one project cannot use up a person's limit on the
+    // platform or in another project.
+    async consumeAccountMail(scope, ipAddress, target) {
+      if (ipAddress) await consumeOrRefuse(accountMailByIp, `${scope}|${ipAddress}`);
+      if (target) {
+        await consumeOrRefuse(accountMailByAddress, `${scope}|${target.trim().toLowerCase()}`);
+      }
+    },
   };
 }

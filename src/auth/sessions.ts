@@ -27,8 +27,7 @@ import { keysetPage } from "../db/keyset";
 import { endUsers, projects, refreshTokens, sessions, type SessionRow } from "../db/schema/index";
 import { AppError, type ErrorSpec } from "../errors";
 import type { Page, PageRequest } from "../pagination";
-import type { AuditService, RequestMeta } from "../modules/audit/audit.service";
-import { AuditActions } from "../modules/audit/audit.service";
+import { AuditActions, type AuditRecorder, type RequestMeta } from "../audit/audit-log";
 import { generateOpaqueToken, hashToken } from "./secrets";
 
 export const SessionErrors = {
@@ -45,6 +44,8 @@ export type RevokeReason =
   | "revoked"
   | "revoked_all"
   | "password_changed"
+  | "password_reset"
+  | "email_changed"
   | "reuse_detected"
   | "status_blocked"
   | "end_user_deleted"
@@ -222,7 +223,7 @@ const TOUCH_BATCH = 1_000;
 
 export function createSessionService(deps: {
   db: Database;
-  audit: AuditService;
+  audit: AuditRecorder;
   lifetimes: SessionLifetimes;
   now?: () => Date;
   /** Where a failed background write (noted uses) is reported. */

@@ -20,7 +20,7 @@ import {
 } from "../auth/cookies";
 import { viewerTags } from "../auth/viewer-cache";
 import type { Logger } from "../logger";
-import type { RequestMeta } from "../modules/audit/audit.service";
+import type { RequestMeta } from "../audit/audit-log";
 import type { EndUserViewer } from "../modules/end-users/end-user-auth.service";
 import type { PlatformViewer } from "../modules/users/users.service";
 import type { Services } from "../services";
@@ -63,6 +63,9 @@ export interface Context {
   endUser(projectId: string): Promise<EndUserViewer | null>;
   /** accessExpired for that project's end-user credentials. */
   endUserAccessExpired(projectId: string): Promise<boolean>;
+  /** End users this request proved to hold a mailed token of (verification, email change):
+   * it may read them, signed in or not. */
+  provenEndUserIds: Set<string>;
   /** The end-user session this request has just started becomes its end user for that project. */
   actAsEndUser(projectId: string, viewer: EndUserViewer): void;
   endUserRefreshCookie(projectId: string): string | null;
@@ -204,6 +207,7 @@ export function createContextFactory(
       async endUserAccessExpired(projectId) {
         return (await endUserHolder(projectId)).expired;
       },
+      provenEndUserIds: new Set(),
       actAsEndUser(projectId, next) {
         endUserHolders.set(projectId, Promise.resolve({ viewer: next, expired: false }));
       },

@@ -8,6 +8,8 @@ import { AppError } from "../errors";
 import { applyMiddleware } from "graphql-middleware";
 import { allow, deny, shield, type IRules } from "graphql-shield";
 import { buildSchema } from "type-graphql";
+import { AccountsResolver } from "../modules/accounts/accounts.resolver";
+import { accountsRules } from "../modules/accounts/accounts.rules";
 import { AuditResolver } from "../modules/audit/audit.resolver";
 import { auditRules } from "../modules/audit/audit.rules";
 import { AuthResolver } from "../modules/auth/auth.resolver";
@@ -60,6 +62,7 @@ const resolvers = [
   EndUsersResolver,
   ProjectEndUsersResolver,
   AuditResolver,
+  AccountsResolver,
 ] as const;
 
 type RuleMap = Record<string, Record<string, unknown> | unknown>;
@@ -109,6 +112,7 @@ export const gatehouseRules = mergeRules(
   policiesRules,
   endUsersRules,
   auditRules,
+  accountsRules,
 );
 
 /** The schema without authorization: what is printed to schema/schema.graphql. */

@@ -35,6 +35,8 @@ export const passwordPolicies = pgTable(
     requireNumbers: boolean().notNull(),
     requireUppercase: boolean().notNull(),
     requireSpecialChars: boolean().notNull(),
+    /** Refuse the most common passwords and ones built from the account's email or name. */
+    rejectCommonPasswords: boolean().notNull().default(true),
     createdAt: moment().notNull().defaultNow(),
     updatedAt: moment().notNull().defaultNow(),
   },
@@ -74,6 +76,8 @@ export const projectPolicies = pgTable(
     blockedStatuses: text().array().notNull(),
     defaultRole: text(),
     defaultStatus: text(),
+    /** An unverified email cannot log in (FAILED_PRECONDITION, reason EMAIL_NOT_VERIFIED). */
+    requireVerifiedEmail: boolean().notNull().default(false),
     createdAt: moment().notNull().defaultNow(),
     updatedAt: moment().notNull().defaultNow(),
   },

@@ -4,3 +4,5 @@ export * from "./signing-keys";
 export * from "./audit-events";
 export * from "./tenancy";
 export * from "./end-users";
+export * from "./account-tokens";
+export * from "./mail-outbox";

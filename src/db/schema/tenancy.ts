@@ -89,6 +89,8 @@ export const projects = pgTable(
       .references(() => organizations.id, { onDelete: "cascade" }),
     name: text().notNull(),
     description: text(),
+    /** The project's own app, where its end users' mail links point; required to send mail. */
+    appUrl: text(),
     createdAt: moment().notNull().defaultNow(),
     updatedAt: moment().notNull().defaultNow(),
   },

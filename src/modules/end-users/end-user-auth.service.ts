@@ -1,10 +1,13 @@
 /**
- * End users authenticating as themselves, in one project's pool and under its policies:
- * sign-up, log-in (by email or phone), refresh, log-out, profile and password change. The same
- * machinery as platform users (Argon2id, rotating refresh tokens with reuse detection, sessions
- * checked live on every request), with the project as the token audience and session scope.
+ * End users authenticating as themselves, in one project's pool and under its policies: that
+ * pool's door onto the account flows (src/modules/accounts/: sign-up, log-in, refresh, log-out,
+ * password change — the same code as the platform's). What is the project's own is here: sign-up
+ * input under the project policy (email or phone, roles, statuses), log-in by email or phone, the
+ * locks on the project and its policies, and the profile.
  */
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
+import { AuditActions, type AuditRecorder, type RequestMeta } from "../../audit/audit-log";
+import type { IssuedAccessToken } from "../../auth/access-tokens";
 import type { Database, Executor } from "../../db/connection";
 import { isUniqueViolation } from "../../db/errors";
 import {
@@ -18,25 +21,12 @@ import {
   type ProjectRow,
   type SessionRow,
 } from "../../db/schema/index";
-import { AppError, invalidInput, type ErrorSpec, type FieldProblem } from "../../errors";
-import {
-  projectAudience,
-  type AccessTokens,
-  type IssuedAccessToken,
-} from "../../auth/access-tokens";
-import type { PasswordHasher } from "../../auth/passwords";
-import { endUserLogInKey, type RateLimits } from "../../auth/rate-limits";
-import { sessionEndsAt, type SessionService } from "../../auth/sessions";
-import {
-  checkEmail,
-  checkFullName,
-  checkPasswordLength,
-  checkPhone,
-  normaliseEmail,
-} from "../../validation";
-import { AuditActions, type AuditService, type RequestMeta } from "../audit/audit.service";
+import { AppError, invalidInput, type FieldProblem } from "../../errors";
+import { checkEmail, checkFullName, checkPasswordLength, checkPhone } from "../../validation";
+import type { AccountFlows } from "../accounts/account-flows";
+import { loadProjectPool, projectPool } from "../accounts/account-pool";
+import type { SignedIn, SignInFlows } from "../accounts/sign-in-flows";
 import { checkPasswordRules, DEFAULT_PASSWORD_RULES } from "../policies/password-rules";
-import { isBlockedStatus } from "../policies/blocked-statuses";
 import { loadProjectWithPolicies } from "../policies/policies.service";
 import { ProjectErrors } from "../projects/projects.errors";
 import { EndUserErrors } from "./end-users.errors";
@@ -189,7 +179,10 @@ function checkSignUp(
   }
   // The policy's maxLength is at most the hard limit, so this also bounds the hashing input.
   problems.push(
-    ...checkPasswordRules("password", input.password, passwordPolicy ?? DEFAULT_PASSWORD_RULES),
+    ...checkPasswordRules("password", input.password, passwordPolicy ?? DEFAULT_PASSWORD_RULES, {
+      email,
+      fullName: input.fullName,
+    }),
   );
   const invalid = problems.filter((p): p is FieldProblem => p !== null);
   if (invalid.length > 0) throw invalidInput(invalid);
@@ -204,53 +197,33 @@ function checkSignUp(
 
 export function createEndUserAuthService(deps: {
   db: Database;
-  passwords: PasswordHasher;
-  sessions: SessionService;
-  accessTokens: AccessTokens;
-  audit: AuditService;
-  rateLimits: RateLimits;
+  audit: AuditRecorder;
+  signIn: SignInFlows;
+  flows: AccountFlows;
   now?: () => Date;
 }): EndUserAuthService {
-  const { db, passwords, sessions, accessTokens, audit, rateLimits } = deps;
+  const { db, audit, signIn, flows } = deps;
   const now = deps.now ?? (() => new Date());
 
-  async function complete(
-    endUser: EndUserRow,
-    session: SessionRow,
-    refreshToken: string,
-  ): Promise<EndUserAuthResult> {
-    const accessToken = await accessTokens.issue({
-      subject: endUser.id,
-      sessionId: session.id,
-      audience: projectAudience(endUser.projectId),
-    });
-    return {
-      endUser,
-      session,
-      accessToken,
-      refreshToken,
-      refreshExpiresAt: sessionEndsAt(session),
-    };
-  }
+  const asResult = ({ account, ...rest }: SignedIn<EndUserRow>): EndUserAuthResult => ({
+    endUser: account,
+    ...rest,
+  });
 
   /** The project and its policies, read before the slow hashing to refuse early. */
   async function openProject(projectId: string, needsPasswordPolicy: boolean) {
     return requireOpen(await loadProjectWithPolicies(db, projectId), needsPasswordPolicy);
   }
 
-  function auditScope(project: Pick<ProjectRow, "id" | "organizationId">) {
-    return { organizationId: project.organizationId, projectId: project.id };
-  }
-
   function conflictOf(error: unknown): AppError | null {
-    if (isUniqueViolation(error, "end_users_project_email_key")) {
-      return new AppError(EndUserErrors.EMAIL_TAKEN, {
-        fields: [{ field: "email", message: "is already registered in this project" }],
-      });
-    }
     if (isUniqueViolation(error, "end_users_project_phone_key")) {
       return new AppError(EndUserErrors.PHONE_TAKEN, {
         fields: [{ field: "phone", message: "is already registered in this project" }],
+      });
+    }
+    if (isUniqueViolation(error, "end_users_project_email_key")) {
+      return new AppError(EndUserErrors.EMAIL_TAKEN, {
+        fields: [{ field: "email", message: "is already registered in this project" }],
       });
     }
     return null;
@@ -258,43 +231,40 @@ export function createEndUserAuthService(deps: {
 
   return {
     async signUp(projectId, input, meta) {
-      // Checked before hashing (refuse early), and again under the policies' lock, so a policy
-      // change that commits meanwhile is the one that counts.
-      checkSignUp(input, await openProject(projectId, true));
-      const passwordHash = await passwords.hash(input.password);
+      const opened = await openProject(projectId, true);
       try {
-        const { endUser, started } = await db.transaction(async (tx) => {
-          const opened = await lockOpenProject(tx, projectId, true);
-          const { project } = opened;
-          const values = checkSignUp(input, opened);
-          const at = now();
-          const [endUser] = await tx
-            .insert(endUsers)
-            .values({
-              projectId,
-              ...values,
-              passwordHash,
-              lastLogInAt: at,
-              createdAt: at,
-              updatedAt: at,
-            })
-            .returning();
-          if (!endUser) throw new Error("End user insert returned nothing");
-          const started = await sessions.start({ endUserId: endUser.id, projectId }, meta, tx);
-          await audit.record(
-            {
-              action: AuditActions.END_USER_SIGNED_UP,
-              actorEndUserId: endUser.id,
-              ...auditScope(project),
-              targetId: endUser.id,
-              metadata: { authMethod: input.authMethod },
-              meta,
+        const signedIn = await signIn.signUp(
+          projectPool(opened),
+          {
+            password: input.password,
+            // Checked before hashing (refuse early), and again under the policies' lock, so a
+            // policy change that commits meanwhile is the one that counts.
+            check: async () => {
+              checkSignUp(input, opened);
+              return [];
             },
-            tx,
-          );
-          return { endUser, started };
-        });
-        return complete(endUser, started.session, started.refreshToken);
+            async insert(tx, passwordHash, at) {
+              const values = checkSignUp(input, await lockOpenProject(tx, projectId, true));
+              const [endUser] = await tx
+                .insert(endUsers)
+                .values({
+                  projectId,
+                  ...values,
+                  passwordHash,
+                  lastLogInAt: at,
+                  createdAt: at,
+                  updatedAt: at,
+                })
+                .returning();
+              if (!endUser) throw new Error("End user insert returned nothing");
+              return endUser;
+            },
+            action: AuditActions.END_USER_SIGNED_UP,
+            metadata: { authMethod: input.authMethod },
+          },
+          meta,
+        );
+        return asResult(signedIn);
       } catch (error) {
         throw conflictOf(error) ?? error;
       }
@@ -313,9 +283,9 @@ export function createEndUserAuthService(deps: {
       const invalid = problems.filter((p): p is FieldProblem => p !== null);
       if (invalid.length > 0) throw invalidInput(invalid);
 
-      const { project, projectPolicy: policy } = await openProject(projectId, false);
+      const opened = await openProject(projectId, false);
       const method = email ? "EMAIL" : "PHONE";
-      if (!policy.authMethods.includes(method)) {
+      if (!opened.projectPolicy.authMethods.includes(method)) {
         throw invalidInput([
           {
             field: email ? "email" : "phone",
@@ -323,165 +293,74 @@ export function createEndUserAuthService(deps: {
           },
         ]);
       }
-      const identifier = (email ?? phone) as string;
-      const limitKey = endUserLogInKey(projectId, meta.ipAddress, identifier);
-      await rateLimits.consumeLogInAttempt(limitKey);
-
-      const [endUser] = await db
-        .select()
-        .from(endUsers)
-        .where(
-          and(
-            eq(endUsers.projectId, projectId),
+      const pool = projectPool(opened);
+      const signedIn = await signIn.logIn(
+        pool,
+        {
+          problems: [],
+          password: input.password,
+          identifier: { field: email ? "email" : "phone", value: (email ?? phone) as string },
+          find: async (executor) =>
             email
-              ? eq(sql`lower(${endUsers.email})`, normaliseEmail(email))
-              : eq(endUsers.phone, phone as string),
-          ),
-        );
-      // Unknown identifiers are verified against a dummy hash: both failures cost the same time.
-      const ok = await passwords.verify(endUser?.passwordHash ?? null, input.password);
-      const failed = async (
-        reason: string,
-        spec: ErrorSpec = EndUserErrors.INVALID_CREDENTIALS,
-      ) => {
-        await audit.record({
-          action: AuditActions.END_USER_LOGIN_FAILED,
-          actorEndUserId: endUser?.id ?? null,
-          ...auditScope(project),
-          targetId: endUser?.id ?? null,
-          metadata: { [email ? "email" : "phone"]: identifier.slice(0, 254), reason },
-          meta,
-        });
-        return new AppError(spec);
-      };
-      if (!ok || !endUser) throw await failed("invalid_credentials");
-      // Only a caller who knows the password learns that the account is blocked.
-      if (isBlockedStatus(endUser.status, policy)) {
-        throw await failed("blocked", EndUserErrors.BLOCKED);
-      }
-
-      const verifiedHash = endUser.passwordHash;
-      const rehash = passwords.needsRehash(verifiedHash)
-        ? await passwords.hash(input.password)
-        : null;
-      const outcome = await db.transaction(async (tx) => {
-        // Under the policies' lock (a status blocked meanwhile counts), then the end user's row
-        // lock, which orders this log-in against a concurrent password change or block.
-        const locked = await lockOpenProject(tx, projectId, false);
-        const [current] = await tx
-          .select()
-          .from(endUsers)
-          .where(eq(endUsers.id, endUser.id))
-          .for("update");
-        if (!current || current.passwordHash !== verifiedHash) return null;
-        if (isBlockedStatus(current.status, locked.projectPolicy)) return "blocked" as const;
-        const [updated] = await tx
-          .update(endUsers)
-          .set({ lastLogInAt: now(), ...(rehash ? { passwordHash: rehash } : {}) })
-          .where(eq(endUsers.id, endUser.id))
-          .returning();
-        const started = await sessions.start({ endUserId: endUser.id, projectId }, meta, tx);
-        await audit.record(
-          {
-            action: AuditActions.END_USER_LOGIN_SUCCEEDED,
-            actorEndUserId: endUser.id,
-            ...auditScope(project),
-            targetId: started.session.id,
-            meta,
+              ? pool.findByEmail(executor, email)
+              : ((
+                  await executor
+                    .select()
+                    .from(endUsers)
+                    .where(
+                      and(eq(endUsers.projectId, projectId), eq(endUsers.phone, phone as string)),
+                    )
+                )[0] ?? null),
+          async lockForLogIn(tx, id) {
+            // Under the policies' lock (a status blocked meanwhile counts), then the end user's
+            // row lock, which orders this log-in against a concurrent password change or block.
+            const locked = await lockOpenProject(tx, projectId, false);
+            const [current] = await tx
+              .select()
+              .from(endUsers)
+              .where(eq(endUsers.id, id))
+              .for("update");
+            return current
+              ? { account: current, refusal: projectPool(locked).refusal(current) }
+              : null;
           },
-          tx,
-        );
-        return { endUser: updated ?? current, started };
-      });
-      if (outcome === null) throw await failed("password_changed");
-      if (outcome === "blocked") throw await failed("blocked", EndUserErrors.BLOCKED);
-      await rateLimits.resetLogIn(limitKey);
-      return complete(outcome.endUser, outcome.started.session, outcome.started.refreshToken);
+          async recordLogIn(tx, account, rehash, at) {
+            const [updated] = await tx
+              .update(endUsers)
+              .set({ lastLogInAt: at, ...(rehash ? { passwordHash: rehash } : {}) })
+              .where(eq(endUsers.id, account.id))
+              .returning();
+            return updated ?? account;
+          },
+          actions: {
+            succeeded: AuditActions.END_USER_LOGIN_SUCCEEDED,
+            failed: AuditActions.END_USER_LOGIN_FAILED,
+          },
+          invalidCredentials: EndUserErrors.INVALID_CREDENTIALS,
+        },
+        meta,
+      );
+      return asResult(signedIn);
     },
 
     async refresh(projectId, refreshToken, meta) {
-      const started = await sessions.refresh(refreshToken, meta, { projectId });
-      const found = await loadProjectWithPolicies(db, projectId);
-      const [endUser] = started.session.endUserId
-        ? await db.select().from(endUsers).where(eq(endUsers.id, started.session.endUserId))
-        : [];
-      if (!endUser || !found) throw new AppError(EndUserErrors.INVALID_CREDENTIALS);
-      if (isBlockedStatus(endUser.status, found.projectPolicy)) {
-        await sessions.revoke(started.session.id, "revoked");
-        throw new AppError(EndUserErrors.BLOCKED);
-      }
-      return complete(endUser, started.session, started.refreshToken);
+      const pool = await loadProjectPool(db, projectId).catch(() => {
+        throw new AppError(EndUserErrors.INVALID_CREDENTIALS);
+      });
+      return asResult(
+        await signIn.refresh(pool, refreshToken, meta, EndUserErrors.INVALID_CREDENTIALS),
+      );
     },
 
     async logOut(session, meta) {
-      return db.transaction(async (tx) => {
-        const ended = await sessions.revoke(session.id, "logout", tx);
-        if (ended?.projectId) {
-          const found = await loadProjectWithPolicies(tx, ended.projectId);
-          await audit.record(
-            {
-              action: AuditActions.END_USER_LOGGED_OUT,
-              actorEndUserId: ended.endUserId,
-              organizationId: found?.project.organizationId ?? null,
-              projectId: ended.projectId,
-              targetId: ended.id,
-              meta,
-            },
-            tx,
-          );
-        }
-        return ended !== null;
-      });
+      if (!session.projectId) return false;
+      const pool = await loadProjectPool(db, session.projectId);
+      return signIn.logOut(pool, session, session.endUserId, meta);
     },
 
     async changePassword({ endUser, session }, input, meta) {
-      const found = await loadProjectWithPolicies(db, endUser.projectId);
-      const rules = found?.passwordPolicy ?? DEFAULT_PASSWORD_RULES;
-      const problems = [
-        checkPasswordLength("currentPassword", input.currentPassword),
-        ...checkPasswordRules("newPassword", input.newPassword, rules),
-      ].filter((p): p is FieldProblem => p !== null);
-      if (problems.length > 0) throw invalidInput(problems);
-      const limitKey = endUserLogInKey(
-        endUser.projectId,
-        meta.ipAddress,
-        endUser.email ?? endUser.phone ?? endUser.id,
-      );
-      await rateLimits.consumeLogInAttempt(limitKey);
-      const verifiedHash = endUser.passwordHash;
-      if (!(await passwords.verify(verifiedHash, input.currentPassword))) {
-        throw new AppError(EndUserErrors.WRONG_CURRENT_PASSWORD, {
-          fields: [{ field: "currentPassword", message: "is not correct" }],
-        });
-      }
-      const passwordHash = await passwords.hash(input.newPassword);
-      await db.transaction(async (tx) => {
-        // Only over the hash we verified: two concurrent changes cannot both win.
-        const [updated] = await tx
-          .update(endUsers)
-          .set({ passwordHash, updatedAt: now() })
-          .where(and(eq(endUsers.id, endUser.id), eq(endUsers.passwordHash, verifiedHash)))
-          .returning({ id: endUsers.id });
-        if (!updated) throw new AppError(EndUserErrors.PASSWORD_CHANGED_CONCURRENTLY);
-        const ended = await sessions.revokeAllOf(
-          { endUserId: endUser.id, projectId: endUser.projectId },
-          "password_changed",
-          { exceptSessionId: session.id, executor: tx },
-        );
-        await audit.record(
-          {
-            action: AuditActions.END_USER_PASSWORD_CHANGED,
-            actorEndUserId: endUser.id,
-            organizationId: found?.project.organizationId ?? null,
-            projectId: endUser.projectId,
-            targetId: endUser.id,
-            metadata: { sessionsEnded: ended.length },
-            meta,
-          },
-          tx,
-        );
-      });
-      await rateLimits.resetLogIn(limitKey);
+      const pool = await loadProjectPool(db, endUser.projectId);
+      await flows.changePassword(pool, { account: endUser, session }, input, meta);
     },
 
     async updateProfile({ endUser }, input, meta) {

@@ -1,7 +1,8 @@
 /**
  * Invitations to an organization: a single-use token mailed to an address, stored only as a
  * SHA-256 hash, valid for a week. Re-inviting an address replaces its open invitation (and so
- * its token); accepting needs a signed-in user with that address.
+ * its token); accepting needs a signed-in user with that address. The message goes through the
+ * outbox, written in the invitation's own transaction: it exists exactly when the invitation does.
  */
 import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Database } from "../../db/connection";
@@ -22,7 +23,7 @@ import {
   type OrganizationRole,
 } from "../../auth/permissions";
 import type { RateLimits } from "../../auth/rate-limits";
-import type { Mailer } from "../../mail/mailer";
+import type { MailOutbox } from "../../mail/outbox";
 import { normaliseEmail } from "../../validation";
 import { AuditActions, type AuditService } from "../audit/audit.service";
 import {
@@ -34,6 +35,11 @@ import {
 import type { Actor } from "../organizations/organizations.service";
 import { InvitationErrors } from "./invitations.errors";
 import { lockInvitation, openInvitationOf } from "./invitations.queries";
+
+/** Invitations are the platform's mail, under its own name. */
+const PRODUCT_NAME = "Gatehouse";
+/** The longest an invitation's answer waits for its message's first delivery attempt. */
+const INVITATION_SEND_WAIT_MS = 3_000;
 
 export type InvitationStatus = "PENDING" | "ACCEPTED" | "REVOKED" | "EXPIRED";
 
@@ -60,13 +66,13 @@ export interface InvitationsService {
 export function createInvitationsService(deps: {
   db: Database;
   audit: AuditService;
-  mailer: Mailer;
+  mailOutbox: MailOutbox;
   rateLimits: RateLimits;
   appUrl: string;
   ttlSeconds: number;
   now?: () => Date;
 }): InvitationsService {
-  const { db, audit, mailer, rateLimits, appUrl, ttlSeconds } = deps;
+  const { db, audit, mailOutbox, rateLimits, appUrl, ttlSeconds } = deps;
   const now = deps.now ?? (() => new Date());
 
   return {
@@ -76,7 +82,9 @@ export function createInvitationsService(deps: {
       const at = now();
       const expiresAt = new Date(at.getTime() + ttlSeconds * 1000);
 
-      const { invitation, organizationName } = await db.transaction(async (tx) => {
+      const link = `${appUrl}/accept-invitation?token=${encodeURIComponent(token)}`;
+
+      const invitation = await db.transaction(async (tx) => {
         const organization = await lockOrganization(tx, organizationId);
         const actorRole = await authorizeInOrganization(
           tx,
@@ -140,21 +148,29 @@ export function createInvitationsService(deps: {
           },
           tx,
         );
-        return { invitation: row, organizationName: organization.name };
+        const [inviter] = await tx
+          .select({ fullName: users.fullName })
+          .from(users)
+          .where(eq(users.id, actor.userId));
+        await mailOutbox.enqueue(tx, {
+          to: email,
+          template: "invitation",
+          data: {
+            organizationName: organization.name,
+            inviterName: inviter?.fullName ?? "Someone",
+            role,
+            link,
+            expiresAt,
+          },
+          brand: { productName: PRODUCT_NAME },
+        });
+        return row;
       });
 
-      // Sent after the commit: a message never announces an invitation that does not exist.
-      const link = `${appUrl}/accept-invitation?token=${encodeURIComponent(token)}`;
-      await mailer.send({
-        to: email,
-        subject: `You are invited to join ${organizationName}`,
-        text:
-          `You have been invited to join ${organizationName} as ${role.toLowerCase()}.\n\n` +
-          `Accept the invitation: ${link}\n\n` +
-          `The link works once and expires on ${expiresAt.toISOString()}. ` +
-          `If you did not expect it, ignore this message.`,
-        link,
-      });
+      // Delivered after the commit. The answer waits, briefly, for the first attempt, as it
+      // did when invitations were sent inline: the message has gone (or is being retried) by the
+      // time the inviter hears back, and with the log transport its link is in the log.
+      await mailOutbox.flush(INVITATION_SEND_WAIT_MS);
       return invitation;
     },
 
@@ -206,6 +222,23 @@ export function createInvitationsService(deps: {
           .update(organizationInvitations)
           .set({ acceptedAt: at, acceptedByUserId: viewer.id })
           .where(eq(organizationInvitations.id, invitation.id));
+        // The token came by mail to this address (checked above): the address is verified.
+        if (!viewer.emailVerified) {
+          await tx
+            .update(users)
+            .set({ emailVerified: true, updatedAt: at })
+            .where(and(eq(users.id, viewer.id), eq(sql`lower(${users.email})`, invitation.email)));
+          await audit.record(
+            {
+              action: AuditActions.USER_EMAIL_VERIFIED,
+              actorUserId: viewer.id,
+              targetId: viewer.id,
+              metadata: { email: invitation.email, via: "invitation" },
+              meta: actor.meta,
+            },
+            tx,
+          );
+        }
         await audit.recordMany(
           [
             {

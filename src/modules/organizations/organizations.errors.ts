@@ -11,6 +11,10 @@ export const OrganizationErrors = {
     code: "NOT_FOUND",
     message: "No platform user has this email; invite them instead",
   },
+  EMAIL_NOT_VERIFIED: {
+    code: "FAILED_PRECONDITION",
+    message: "This user has not verified their email address yet; invite them instead",
+  },
   ALREADY_MEMBER: {
     code: "CONFLICT",
     message: "This user is already a member of the organization",

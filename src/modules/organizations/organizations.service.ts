@@ -120,6 +120,8 @@ export function createOrganizationsService(deps: {
   db: Database;
   audit: AuditService;
   users: UsersService;
+  /** REQUIRE_VERIFIED_EMAIL: members are added by address only once it is verified. */
+  requireVerifiedEmail?: boolean;
   now?: () => Date;
 }): OrganizationsService {
   const { db, audit, users } = deps;
@@ -275,6 +277,10 @@ export function createOrganizationsService(deps: {
         );
         assertMayTouch(actorRole, null, role);
         if (!user) throw new AppError(OrganizationErrors.USER_NOT_FOUND);
+        // An unverified address may belong to someone else than who signed up with it.
+        if (deps.requireVerifiedEmail && !user.emailVerified) {
+          throw new AppError(OrganizationErrors.EMAIL_NOT_VERIFIED);
+        }
         if (await findMembership(tx, organizationId, user.id)) {
           throw new AppError(OrganizationErrors.ALREADY_MEMBER);
         }

@@ -38,6 +38,7 @@ export interface PasswordPolicyInput {
   requireNumbers?: boolean | null;
   requireUppercase?: boolean | null;
   requireSpecialChars?: boolean | null;
+  rejectCommonPasswords?: boolean | null;
 }
 
 export interface ProjectPolicyInput {
@@ -53,11 +54,17 @@ export interface ProjectPolicyInput {
   /** An empty string clears it. */
   defaultRole?: string | null;
   defaultStatus?: string | null;
+  requireVerifiedEmail?: boolean | null;
 }
 
 type PasswordPolicyValues = Pick<
   PasswordPolicyRow,
-  "minLength" | "maxLength" | "requireNumbers" | "requireUppercase" | "requireSpecialChars"
+  | "minLength"
+  | "maxLength"
+  | "requireNumbers"
+  | "requireUppercase"
+  | "requireSpecialChars"
+  | "rejectCommonPasswords"
 >;
 type ProjectPolicyValues = Omit<
   ProjectPolicyRow,
@@ -70,6 +77,7 @@ const PASSWORD_DEFAULTS: PasswordPolicyValues = {
   requireNumbers: false,
   requireUppercase: false,
   requireSpecialChars: false,
+  rejectCommonPasswords: true,
 };
 
 const PROJECT_DEFAULTS: ProjectPolicyValues = {
@@ -84,6 +92,7 @@ const PROJECT_DEFAULTS: ProjectPolicyValues = {
   blockedStatuses: [...DEFAULT_BLOCKED_STATUSES],
   defaultRole: null,
   defaultStatus: null,
+  requireVerifiedEmail: false,
 };
 
 const PASSWORD_METHODS: readonly AuthMethodValue[] = ["EMAIL", "PHONE"];
@@ -332,6 +341,7 @@ export function createPoliciesService(deps: {
           requireNumbers: current.requireNumbers,
           requireUppercase: current.requireUppercase,
           requireSpecialChars: current.requireSpecialChars,
+          rejectCommonPasswords: current.rejectCommonPasswords,
         };
         const values = { ...before, ...given(input) };
         const problems = validatePasswordPolicy(values);

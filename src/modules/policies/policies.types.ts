@@ -46,6 +46,13 @@ export class PasswordPolicy {
   })
   requireSpecialChars!: boolean;
 
+  @Field(() => Boolean, {
+    description:
+      "Refuse the most common passwords (an offline list, also with digits or symbols added at " +
+      "their ends) and passwords built from the end user's email or name",
+  })
+  rejectCommonPasswords!: boolean;
+
   @Field(() => DateTimeScalar)
   updatedAt!: Date;
 
@@ -103,6 +110,11 @@ export class ProjectPolicy {
   @Field(() => String, { nullable: true })
   defaultStatus!: string | null;
 
+  @Field(() => Boolean, {
+    description: "End users must verify their email address before they can log in",
+  })
+  requireVerifiedEmail!: boolean;
+
   @Field(() => DateTimeScalar)
   updatedAt!: Date;
 
@@ -129,6 +141,9 @@ export class PasswordPolicyArgs {
 
   @Field(() => Boolean, { nullable: true })
   requireSpecialChars?: boolean | null;
+
+  @Field(() => Boolean, { nullable: true, description: "true when created without it" })
+  rejectCommonPasswords?: boolean | null;
 }
 
 @ArgsType()
@@ -171,4 +186,7 @@ export class ProjectPolicyArgs {
 
   @Field(() => String, { nullable: true, description: "An empty string clears it" })
   defaultStatus?: string | null;
+
+  @Field(() => Boolean, { nullable: true, description: "false when created without it" })
+  requireVerifiedEmail?: boolean | null;
 }

@@ -25,6 +25,10 @@ import {
   ProjectRole,
 } from "./projects.types";
 
+const APP_URL_RULE =
+  "Where links in end users' mail point: an absolute https URL, a path prefix allowed, no " +
+  "credentials, query or fragment (http://localhost and http://127.0.0.1 outside production)";
+
 @Resolver(() => Project)
 export class ProjectsResolver {
   @Query(() => Project, {
@@ -47,9 +51,15 @@ export class ProjectsResolver {
     @Arg("organizationId", () => UUIDScalar) organizationId: string,
     @Arg("name", () => String) name: string,
     @Arg("description", () => String, { nullable: true }) description: string | null,
+    @Arg("appUrl", () => String, { nullable: true, description: APP_URL_RULE })
+    appUrl: string | null,
     @Ctx() ctx: Context,
   ): Promise<Project> {
-    return ctx.services.projects.create(actorOf(ctx), organizationId, { name, description });
+    return ctx.services.projects.create(actorOf(ctx), organizationId, {
+      name,
+      description,
+      appUrl,
+    });
   }
 
   @Mutation(() => Project)
@@ -61,12 +71,18 @@ export class ProjectsResolver {
       description: "An empty string clears it",
     })
     description: string | null,
+    @Arg("appUrl", () => String, {
+      nullable: true,
+      description: `${APP_URL_RULE}. An empty string clears it`,
+    })
+    appUrl: string | null,
     @Ctx() ctx: Context,
   ): Promise<Project> {
-    // Omitted leaves the description alone; only an explicit value (or "") changes it.
+    // Omitted leaves the description and app URL alone; only an explicit value (or "") changes them.
     return ctx.services.projects.update(actorOf(ctx), id, {
       name,
       description: description ?? undefined,
+      appUrl: appUrl ?? undefined,
     });
   }
 

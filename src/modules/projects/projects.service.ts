@@ -26,6 +26,7 @@ import {
   lockOrganization,
 } from "../organizations/organizations.guards";
 import type { Actor } from "../organizations/organizations.service";
+import { normaliseAppUrl, type AppUrlOptions } from "./app-url";
 import { ProjectErrors } from "./projects.errors";
 import { lockProject } from "./projects.guards";
 import { endSessions } from "../../auth/sessions";
@@ -33,13 +34,15 @@ import { endSessions } from "../../auth/sessions";
 export interface ProjectInput {
   name?: string | null;
   description?: string | null;
+  /** `""` clears it; null or absent leaves it as it is. */
+  appUrl?: string | null;
 }
 
 export interface ProjectsService {
   create(
     actor: Actor,
     organizationId: string,
-    input: { name: string; description?: string | null },
+    input: { name: string; description?: string | null; appUrl?: string | null },
   ): Promise<ProjectRow>;
   update(actor: Actor, id: string, input: ProjectInput): Promise<ProjectRow>;
   delete(actor: Actor, id: string): Promise<void>;
@@ -58,8 +61,13 @@ export interface ProjectsService {
   removeMember(actor: Actor, projectId: string, userId: string): Promise<void>;
 }
 
-function validateProject(input: ProjectInput): FieldProblem[] {
+/** Every problem of `input`, and its app URL as stored (undefined: not given). */
+function validateProject(
+  input: ProjectInput,
+  urlOptions: AppUrlOptions,
+): { problems: FieldProblem[]; appUrl: string | null | undefined } {
   const problems: FieldProblem[] = [];
+  let appUrl: string | null | undefined;
   if (input.name != null) {
     const problem = checkName("name", input.name);
     if (problem) problems.push(problem);
@@ -68,7 +76,12 @@ function validateProject(input: ProjectInput): FieldProblem[] {
     const problem = checkDescription("description", input.description);
     if (problem) problems.push(problem);
   }
-  return problems;
+  if (input.appUrl != null) {
+    const checked = normaliseAppUrl("appUrl", input.appUrl, urlOptions);
+    if (checked.problem) problems.push(checked.problem);
+    else appUrl = checked.value;
+  }
+  return { problems, appUrl };
 }
 
 /** An empty description clears it. */
@@ -86,13 +99,18 @@ export function createProjectsService(deps: {
   db: Database;
   audit: AuditService;
   now?: () => Date;
+  /** http://localhost and http://127.0.0.1 as app URLs: `!config.isProduction`. */
+  allowInsecureLocalhost?: boolean;
 }): ProjectsService {
   const { db, audit } = deps;
   const now = deps.now ?? (() => new Date());
+  const urlOptions: AppUrlOptions = {
+    allowInsecureLocalhost: deps.allowInsecureLocalhost ?? false,
+  };
 
   return {
     async create(actor, organizationId, input) {
-      const problems = validateProject(input);
+      const { problems, appUrl } = validateProject(input, urlOptions);
       if (problems.length > 0) throw invalidInput(problems);
       return db.transaction(async (tx) => {
         await lockOrganization(tx, organizationId);
@@ -109,6 +127,7 @@ export function createProjectsService(deps: {
             organizationId,
             name: input.name.trim(),
             description: input.description ? descriptionValue(input.description) : null,
+            appUrl: appUrl ?? null,
             createdAt: at,
             updatedAt: at,
           })
@@ -128,7 +147,9 @@ export function createProjectsService(deps: {
             organizationId,
             projectId: project.id,
             targetId: project.id,
-            metadata: { name: project.name },
+            metadata: project.appUrl
+              ? { name: project.name, appUrl: project.appUrl }
+              : { name: project.name },
             meta: actor.meta,
           },
           tx,
@@ -138,7 +159,7 @@ export function createProjectsService(deps: {
     },
 
     async update(actor, id, input) {
-      const problems = validateProject(input);
+      const { problems, appUrl } = validateProject(input, urlOptions);
       if (problems.length > 0) throw invalidInput(problems);
       const changes: Partial<ProjectRow> = {};
       if (input.name != null) changes.name = input.name.trim();
@@ -146,6 +167,7 @@ export function createProjectsService(deps: {
         changes.description =
           input.description === null ? null : descriptionValue(input.description);
       }
+      if (appUrl !== undefined) changes.appUrl = appUrl;
       return db.transaction(async (tx) => {
         const current = await lockProject(tx, id, actor.userId, ProjectPermission.UPDATE);
         if (Object.keys(changes).length === 0) return current;
@@ -162,7 +184,14 @@ export function createProjectsService(deps: {
             organizationId: current.organizationId,
             projectId: id,
             targetId: id,
-            metadata: { fields: Object.keys(changes) },
+            // Where end users' mail links point is security-relevant: the log keeps both ends.
+            metadata:
+              "appUrl" in changes
+                ? {
+                    fields: Object.keys(changes),
+                    appUrl: { from: current.appUrl, to: changes.appUrl },
+                  }
+                : { fields: Object.keys(changes) },
             meta: actor.meta,
           },
           tx,

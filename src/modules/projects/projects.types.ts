@@ -24,6 +24,13 @@ export class Project {
   @Field(() => String, { nullable: true })
   description!: string | null;
 
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "The project's own app, where links in its end users' mail point (no trailing slash)",
+  })
+  appUrl!: string | null;
+
   @Field(() => DateTimeScalar)
   createdAt!: Date;
 
