@@ -5,7 +5,13 @@
  * the path from the variable or argument (`input.email`). Nothing is written.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CreateProjectPolicyDocument, SignUpDocument, type SignUpInput } from "./gql/graphql";
+import {
+  ChangePasswordDocument,
+  CreateProjectPolicyDocument,
+  SignUpDocument,
+  UpdateProfileDocument,
+  type SignUpInput,
+} from "./gql/graphql";
 import { openProject } from "./helpers/end-users";
 import { PASSWORD, startInstance, uniqueEmail, type Instance } from "./helpers/instance";
 
@@ -138,6 +144,17 @@ describe("rules checked by services", () => {
       code: "BAD_USER_INPUT",
       fields: ["input.fullName", "input.password"],
     });
+  });
+
+  it("also behind a permission rule: changePassword and updateProfile name input.…", async () => {
+    const signedIn = gh.client();
+    await signedIn.ok(SignUpDocument, { input: goodInput() as SignUpInput });
+    const change = await signedIn.request(ChangePasswordDocument, {
+      input: { currentPassword: PASSWORD, newPassword: "short" },
+    });
+    expect(placed(change)).toEqual({ code: "BAD_USER_INPUT", fields: ["input.newPassword"] });
+    const profile = await signedIn.request(UpdateProfileDocument, { input: { fullName: " " } });
+    expect(placed(profile)).toEqual({ code: "BAD_USER_INPUT", fields: ["input.fullName"] });
   });
 
   it("an argument that is not an input object keeps its own name", async () => {

@@ -176,7 +176,10 @@ export function applyPermissions(bare: GraphQLSchema, rules: IRules): GraphQLSch
     const pathOf = inputPaths(field.args);
     field.resolve = async (parent, args, context, info) => {
       try {
-        return await resolve(parent, args, context, info);
+        const result: unknown = await resolve(parent, args, context, info);
+        // Shield hands a resolver's error back as the field's value rather than throwing it.
+        if (result instanceof AppError && result.fields) throw withInputPaths(result, pathOf);
+        return result;
       } catch (error) {
         throw error instanceof AppError && error.fields ? withInputPaths(error, pathOf) : error;
       } finally {
