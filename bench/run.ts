@@ -44,7 +44,7 @@ const RUNS = positiveInt(process.env.BENCH_RUNS, 3);
 /** Only the scenarios whose name matches (a regular expression); the floor always runs. */
 const ONLY = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY, "i") : undefined;
 const MAX_ERROR_RATE = 0.01;
-const PASSWORD = "bench-password-123";
+const PASSWORD = "quiet lantern orbit 42";
 const ME = JSON.stringify({ query: "{ me { id email } }" });
 const SIGN_UP = `mutation SignUp($input: SignUpInput!) { signUp(input: $input) { user { id } tokens { accessToken refreshToken } } }`;
 const LOG_IN = `mutation LogIn($input: LogInInput!) { logIn(input: $input) { ... on AuthPayload { tokens { accessToken refreshToken } } } }`;
