@@ -121,14 +121,17 @@ export function createServices(
     requireVerifiedEmail: config.accounts.requireVerifiedEmail,
     now,
   });
+  // Queued mail carries live links: sealed at rest until it is sent (then blanked).
+  const mailSealer = createSealer(config.secret, "mail-outbox");
   const mailWorker = createMailWorker({
     database,
     mailer,
     logger,
     settings: config.mail.delivery,
+    sealer: mailSealer,
     now,
   });
-  const mailOutbox = createMailOutbox({ worker: mailWorker, now });
+  const mailOutbox = createMailOutbox({ worker: mailWorker, sealer: mailSealer, now });
   const platformPool = createPlatformPool({
     appUrl: config.mail.appUrl,
     requireVerifiedEmail: config.accounts.requireVerifiedEmail,

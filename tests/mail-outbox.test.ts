@@ -18,6 +18,7 @@ import { openDatabase, type DatabaseHandle } from "../src/db/connection";
 import { migrateDatabase } from "../src/db/migrate";
 import { mailOutbox } from "../src/db/schema/index";
 import { createMailer, type Mailer } from "../src/mail/mailer";
+import { createSealer } from "../src/auth/seal";
 import { createMailOutbox } from "../src/mail/outbox";
 import { createMailWorker } from "../src/mail/worker";
 import {
@@ -38,6 +39,9 @@ import {
 import { startServerProcess } from "./helpers/process";
 import { startSmtpServer, type Received, type SmtpServer } from "./helpers/smtp";
 import { createOrganization, person, uniqueSlug, type Person } from "./helpers/tenancy";
+
+/** The instances' sealer (the same secret and purpose), for outboxes and workers built here. */
+const SEALER = createSealer(TEST_SECRET, "mail-outbox");
 
 const APP_URL = "https://app.example.test";
 /** Short polls and back-off, so retries happen within a test. */
@@ -163,7 +167,10 @@ describe("delivery over SMTP", () => {
         .toBeGreaterThanOrEqual(2);
       const waiting = await invitationRow(gh.database, email);
       expect(waiting).toMatchObject({ status: "PENDING", lastError: expect.any(String) });
-      expect(waiting!.htmlBody).toContain("accept-invitation");
+      // The waiting message's link is live: sealed at rest, not readable from the table.
+      expect(waiting!.htmlBody).toMatch(/^v1\./);
+      expect(waiting!.htmlBody).not.toContain("accept-invitation");
+      expect(waiting!.textBody).not.toContain("token=");
 
       await flaky.restart();
       await flaky.waitFor(invitationTo(email));
@@ -199,6 +206,7 @@ describe("delivery over SMTP", () => {
       mailer: createMailer(config, logger),
       logger,
       settings: config.mail.delivery,
+      sealer: SEALER,
     });
     try {
       const owner = await person(gh, "owner");
@@ -357,6 +365,7 @@ describe("nothing lost, nothing sent twice", () => {
       const email = uniqueEmail("leased");
       // Written as a node does whose worker runs: leased to that node, which then dies.
       const deadNode = createMailOutbox({
+        sealer: SEALER,
         worker: {
           running: true,
           leaseMs: 60_000,
@@ -455,7 +464,7 @@ describe("nothing lost, nothing sent twice", () => {
 
       // Written for no node in particular (as a CLI would), all at once: both race for them.
       const unclaimed = Array.from({ length: N }, (_, i) => uniqueEmail(`race-${i}`));
-      const anyNode = createMailOutbox({});
+      const anyNode = createMailOutbox({ sealer: SEALER });
       await database.db.transaction(async (tx) => {
         for (const email of unclaimed) {
           await anyNode.enqueue(tx, {
@@ -524,8 +533,9 @@ describe("the worker's life", () => {
       mailer: slow,
       logger,
       settings: config.mail.delivery,
+      sealer: SEALER,
     });
-    const outbox = createMailOutbox({ worker });
+    const outbox = createMailOutbox({ worker, sealer: SEALER });
     try {
       worker.start();
       const email = uniqueEmail("in-flight");

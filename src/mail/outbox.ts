@@ -11,6 +11,7 @@
  *   mailOutbox.kick();                         // after the commit: deliver now, not at the next poll
  */
 import { and, eq, lt, or } from "drizzle-orm";
+import type { Sealer } from "../auth/seal";
 import type { Executor } from "../db/connection";
 import { mailOutbox } from "../db/schema/index";
 import { renderMail, type MailBrand, type MailData, type MailTemplate } from "./templates";
@@ -39,9 +40,11 @@ export interface MailOutbox {
 export function createMailOutbox(deps: {
   /** The node's worker; without one (a CLI) messages are left for any node to claim. */
   worker?: Pick<MailWorker, "running" | "leaseMs" | "adopt" | "kick" | "flush">;
+  /** Seals the bodies at rest: until sent they carry live links (reset, verification). */
+  sealer: Sealer;
   now?: () => Date;
 }): MailOutbox {
-  const { worker } = deps;
+  const { worker, sealer } = deps;
   const now = deps.now ?? (() => new Date());
   return {
     async enqueue(executor, { to, template, data, brand }) {
@@ -55,8 +58,8 @@ export function createMailOutbox(deps: {
           template,
           recipient: to,
           subject: mail.subject,
-          textBody: mail.text,
-          htmlBody: mail.html,
+          textBody: sealer.seal(mail.text),
+          htmlBody: sealer.seal(mail.html),
           nextAttemptAt: at,
           createdAt: at,
           leaseUntil: claimedHere ? leaseEnd(worker.leaseMs) : null,

@@ -35,6 +35,7 @@ import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import type { Sql } from "postgres";
 import { anyId } from "../db/any-id";
+import type { Sealer } from "../auth/seal";
 import type { Database, DatabaseHandle } from "../db/connection";
 import * as schema from "../db/schema/index";
 import { mailOutbox, type MailOutboxRow } from "../db/schema/index";
@@ -112,9 +113,13 @@ export function createMailWorker(deps: {
   mailer: Mailer;
   logger: Logger;
   settings: MailDeliverySettings;
+  /** Opens the bodies the outbox sealed. */
+  sealer: Sealer;
   now?: () => Date;
 }): MailWorker {
-  const { mailer, logger, settings } = deps;
+  const { mailer, logger, settings, sealer } = deps;
+  // Sealed by the outbox ("v1.…"); a row written by hand (tests, an operator) may be plain.
+  const open = (body: string) => (body.startsWith("v1.") ? sealer.open(body) : body);
   const now = deps.now ?? (() => new Date());
   const db = backgroundDatabase(deps.database);
   const leaseMs = settings.sendTimeoutMs * 2;
@@ -200,13 +205,14 @@ export function createMailWorker(deps: {
     let failure: unknown;
     let failed = false;
     try {
+      const text = open(row.textBody);
       await withTimeout(
         mailer.send({
           to: row.recipient,
           subject: row.subject,
-          text: row.textBody,
-          html: row.htmlBody,
-          link: findActionLink(row.textBody),
+          text,
+          html: open(row.htmlBody),
+          link: findActionLink(text),
         }),
         settings.sendTimeoutMs,
       );
