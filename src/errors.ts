@@ -44,6 +44,11 @@ export class AppError extends Error {
   }
 }
 
+/** The problems of a list of checks, where null is a check that passed. */
+export function presentProblems(checks: readonly (FieldProblem | null)[]): FieldProblem[] {
+  return checks.filter((p): p is FieldProblem => p !== null);
+}
+
 /** Input problems collected field by field, thrown together as one BAD_USER_INPUT. */
 export function invalidInput(fields: FieldProblem[], message = "The input is not valid"): AppError {
   return new AppError({ code: "BAD_USER_INPUT", message }, { fields });

@@ -147,44 +147,13 @@ export function createMailWorker(deps: {
     return [...own.keys()];
   }
 
-  /** Claims one message: first one of this node's own, then the longest due. */
-  async function claim(): Promise<MailOutboxRow | undefined> {
-    const mine = ownIds();
-    if (mine.length > 0) {
-      // attempts = 0: not yet taken by another node after this node's lease ran out.
-      const next = db
-        .select({ id: mailOutbox.id })
-        .from(mailOutbox)
-        .where(
-          and(
-            anyId(mailOutbox.id, mine),
-            eq(mailOutbox.status, "PENDING"),
-            eq(mailOutbox.attempts, 0),
-          ),
-        )
-        .limit(1)
-        .for("update", { skipLocked: true });
-      const [row] = await db
-        .update(mailOutbox)
-        .set(claimed)
-        .where(inArray(mailOutbox.id, next))
-        .returning();
-      if (row) {
-        own.delete(row.id);
-        return row;
-      }
-    }
-    const next = db
-      .select({ id: mailOutbox.id })
-      .from(mailOutbox)
-      .where(
-        and(
-          eq(mailOutbox.status, "PENDING"),
-          lte(mailOutbox.nextAttemptAt, now()),
-          or(isNull(mailOutbox.leaseUntil), lte(mailOutbox.leaseUntil, sql`now()`)),
-        ),
-      )
-      .orderBy(mailOutbox.nextAttemptAt)
+  /** Takes the lease on the first row `where` selects (skipping rows other claims hold). */
+  async function claimFirst(
+    where: SQL | undefined,
+    order?: typeof mailOutbox.nextAttemptAt,
+  ): Promise<MailOutboxRow | undefined> {
+    const candidates = db.select({ id: mailOutbox.id }).from(mailOutbox).where(where);
+    const next = (order ? candidates.orderBy(order) : candidates)
       .limit(1)
       .for("update", { skipLocked: true });
     const [row] = await db
@@ -194,6 +163,30 @@ export function createMailWorker(deps: {
       .returning();
     if (row) own.delete(row.id);
     return row;
+  }
+
+  /** Claims one message: first one of this node's own, then the longest due. */
+  async function claim(): Promise<MailOutboxRow | undefined> {
+    const mine = ownIds();
+    if (mine.length > 0) {
+      // attempts = 0: not yet taken by another node after this node's lease ran out.
+      const row = await claimFirst(
+        and(
+          anyId(mailOutbox.id, mine),
+          eq(mailOutbox.status, "PENDING"),
+          eq(mailOutbox.attempts, 0),
+        ),
+      );
+      if (row) return row;
+    }
+    return claimFirst(
+      and(
+        eq(mailOutbox.status, "PENDING"),
+        lte(mailOutbox.nextAttemptAt, now()),
+        or(isNull(mailOutbox.leaseUntil), lte(mailOutbox.leaseUntil, sql`now()`)),
+      ),
+      mailOutbox.nextAttemptAt,
+    );
   }
 
   function backoffMs(attempts: number): number {

@@ -6,8 +6,7 @@
  * Mail goes through the outbox in the same transaction as the token it carries, so a message
  * exists exactly when its token does; the worker is woken after the commit.
  */
-import type { RequestMeta } from "../../audit/audit-log";
-import type { AuditRecorder } from "../../audit/audit-log";
+import type { AuditAction, AuditRecorder, RequestMeta } from "../../audit/audit-log";
 import {
   accountTokenOwner,
   consumeAccountToken,
@@ -20,7 +19,7 @@ import type { RateLimits } from "../../auth/rate-limits";
 import { endSessions } from "../../auth/sessions";
 import type { Database, Executor } from "../../db/connection";
 import type { AccountTokenPurpose, AccountTokenRow, SessionRow } from "../../db/schema/index";
-import { AppError, invalidInput, type ErrorSpec, type FieldProblem } from "../../errors";
+import { AppError, invalidInput, presentProblems, type ErrorSpec } from "../../errors";
 import type { Logger } from "../../logger";
 import type { MailOutbox } from "../../mail/outbox";
 import { checkEmail, checkPasswordLength, normaliseEmail } from "../../validation";
@@ -195,22 +194,66 @@ export function createAccountFlows(deps: {
   const sameAddress = (a: string | null, b: string) =>
     a !== null && normaliseEmail(a) === normaliseEmail(b);
 
-  /** Checks a password against the pool's rules, with the account's email and name. */
-  function passwordProblems(
+  /** Whether an account of the pool other than `accountId` holds `email`. */
+  async function heldByAnother(
+    executor: Executor,
     pool: AccountPool<Account>,
-    field: string,
-    password: string,
-    account: Pick<Account, "email" | "fullName">,
-  ): FieldProblem[] {
-    return pool.passwordProblems(field, password, account);
+    email: string,
+    accountId: string,
+  ): Promise<boolean> {
+    const holder = await pool.findByEmail(executor, email);
+    return holder !== null && holder.id !== accountId;
+  }
+
+  const emailTaken = (pool: AccountPool<Account>) =>
+    new AppError(pool.errors.emailTaken, {
+      fields: [{ field: "newEmail", message: "is already registered" }],
+    });
+
+  /**
+   * What follows a new password in `tx`, for a change and a reset alike: the links still out
+   * for the account stop working (`retire`: which kinds; all by default), its sessions end (but
+   * `keepSessionId`), the event is recorded and the notice queued. True when mail was queued.
+   */
+  async function afterNewPassword(
+    tx: Executor,
+    pool: AccountPool<Account>,
+    account: Account,
+    change: {
+      at: Date;
+      reason: "password_changed" | "password_reset";
+      action: AuditAction;
+      keepSessionId: string | null;
+      retire?: readonly AccountTokenPurpose[];
+    },
+    meta: RequestMeta,
+  ): Promise<boolean> {
+    const owner = pool.owner(account.id);
+    await retireAccountTokens(tx, owner, change.at, change.retire);
+    const ended = await endSessions(
+      tx,
+      { owner, exceptSessionId: change.keepSessionId },
+      change.reason,
+      change.at,
+    );
+    await audit.record(
+      {
+        ...pool.auditScope(account.id),
+        action: change.action,
+        metadata: { sessionsEnded: ended.length },
+        meta,
+      },
+      tx,
+    );
+    return notifyPasswordChanged(tx, pool, account);
   }
 
   const flows: AccountFlows = {
     async changePassword(pool, { account, session }, input, meta) {
-      const problems = [
+      const problems = presentProblems([
         checkPasswordLength("currentPassword", input.currentPassword),
-        ...passwordProblems(pool, "newPassword", input.newPassword, account),
-      ].filter((p): p is FieldProblem => p !== null);
+        ...pool.passwordProblems("newPassword", input.newPassword, account),
+      ]);
       if (problems.length > 0) throw invalidInput(problems);
       const limitKey = pool.logInKey(meta.ipAddress, pool.identifierOf(account));
       await rateLimits.consumeLogInAttempt(limitKey);
@@ -232,27 +275,20 @@ export function createAccountFlows(deps: {
           { passwordHash: verifiedHash },
         );
         if (!updated) throw new AppError(pool.errors.passwordChangedConcurrently);
-        // Reset and email-change links mailed before the change no longer count.
-        await retireAccountTokens(tx, pool.owner(account.id), at, [
-          "PASSWORD_RESET",
-          "EMAIL_CHANGE",
-        ]);
-        const ended = await endSessions(
+        return afterNewPassword(
           tx,
-          { owner: pool.owner(account.id), exceptSessionId: session.id },
-          "password_changed",
-          at,
-        );
-        await audit.record(
+          pool,
+          updated,
           {
-            ...pool.auditScope(account.id),
+            at,
+            reason: "password_changed",
             action: pool.actions.passwordChanged,
-            metadata: { sessionsEnded: ended.length },
-            meta,
+            keepSessionId: session.id,
+            // Reset and email-change links mailed before the change no longer count.
+            retire: ["PASSWORD_RESET", "EMAIL_CHANGE"],
           },
-          tx,
+          meta,
         );
-        return notifyPasswordChanged(tx, pool, updated);
       });
       if (mailed) flows.afterCommit();
       await rateLimits.resetLogIn(limitKey);
@@ -378,7 +414,7 @@ export function createAccountFlows(deps: {
       if (!found || !account) throw new AppError(AccountErrors.INVALID_TOKEN);
       // Redemptions count per account, apart from the requests for links.
       await rateLimits.consumeAccountMail(pool.limitScope, null, `redeem:${account.id}`);
-      const problems = passwordProblems(pool, "newPassword", input.newPassword, account);
+      const problems = pool.passwordProblems("newPassword", input.newPassword, account);
       if (problems.length > 0) throw invalidInput(problems);
       const passwordHash = await passwords.hash(input.newPassword);
       await db.transaction(async (tx) => {
@@ -392,23 +428,18 @@ export function createAccountFlows(deps: {
           emailVerified: true,
           updatedAt: at,
         });
-        await retireAccountTokens(tx, pool.owner(current.id), at);
-        const ended = await endSessions(
+        await afterNewPassword(
           tx,
-          { owner: pool.owner(current.id) },
-          "password_reset",
-          at,
-        );
-        await audit.record(
+          pool,
+          updated ?? current,
           {
-            ...pool.auditScope(current.id),
+            at,
+            reason: "password_reset",
             action: pool.actions.passwordReset,
-            metadata: { sessionsEnded: ended.length },
-            meta,
+            keepSessionId: null,
           },
-          tx,
+          meta,
         );
-        await notifyPasswordChanged(tx, pool, updated ?? current);
       });
       flows.afterCommit();
       return true;
@@ -417,10 +448,10 @@ export function createAccountFlows(deps: {
     async requestEmailChange(pool, { account }, input, meta) {
       const base = linkBaseOf(pool);
       const newEmail = input.newEmail.trim();
-      const problems = [
+      const problems = presentProblems([
         checkEmail("newEmail", newEmail),
         checkPasswordLength("currentPassword", input.currentPassword),
-      ].filter((p): p is FieldProblem => p !== null);
+      ]);
       if (problems.length > 0) throw invalidInput(problems);
       if (account.email && normaliseEmail(account.email) === normaliseEmail(newEmail)) {
         throw new AppError(AccountErrors.SAME_EMAIL, {
@@ -437,11 +468,7 @@ export function createAccountFlows(deps: {
           fields: [{ field: "currentPassword", message: "is not correct" }],
         });
       }
-      if (await pool.emailInUse(db, newEmail, account.id)) {
-        throw new AppError(pool.errors.emailTaken, {
-          fields: [{ field: "newEmail", message: "is already registered" }],
-        });
-      }
+      if (await heldByAnother(db, pool, newEmail, account.id)) throw emailTaken(pool);
       await db.transaction(async (tx) => {
         await pool.lock(tx, account.id);
         const token = await issueAccountToken(tx, {
@@ -475,11 +502,7 @@ export function createAccountFlows(deps: {
           // A locked or blocked account does not move its address.
           const refusal = pool.refusal(current);
           if (refusal) throw new AppError(refusal.error);
-          if (await pool.emailInUse(tx, newEmail, id)) {
-            throw new AppError(pool.errors.emailTaken, {
-              fields: [{ field: "newEmail", message: "is already registered" }],
-            });
-          }
+          if (await heldByAnother(tx, pool, newEmail, id)) throw emailTaken(pool);
           const oldEmail = current.email;
           const changed = await pool.update(tx, id, {
             email: newEmail,
@@ -518,11 +541,7 @@ export function createAccountFlows(deps: {
         return updated;
       } catch (error) {
         // Taken by a sign-up that committed between the check and the update.
-        if (pool.conflictOf(error)) {
-          throw new AppError(pool.errors.emailTaken, {
-            fields: [{ field: "newEmail", message: "is already registered" }],
-          });
-        }
+        if (pool.conflictOf(error)) throw emailTaken(pool);
         throw error;
       }
     },

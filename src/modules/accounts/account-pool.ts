@@ -88,8 +88,6 @@ export interface AccountPool<A extends Account = Account> {
     changes: AccountChanges,
     expected?: Partial<Pick<Account, "passwordHash">>,
   ): Promise<A | null>;
-  /** Another account of the pool holds `email`. */
-  emailInUse(executor: Executor, email: string, exceptId?: string): Promise<boolean>;
   /** The pool's CONFLICT for a unique violation on the email, or null for any other error. */
   conflictOf(error: unknown): AppError | null;
   passwordProblems(
@@ -124,6 +122,10 @@ export const MailErrors = {
   },
 } as const satisfies Record<string, ErrorSpec>;
 
+async function first<T>(query: Promise<T[]>): Promise<T | null> {
+  return (await query)[0] ?? null;
+}
+
 function byEmail(column: PgColumn, email: string): SQL {
   return eq(sql`lower(${column})`, normaliseEmail(email));
 }
@@ -133,7 +135,6 @@ export function platformPool(options: {
   appUrl: string;
   requireVerifiedEmail: boolean;
 }): AccountPool<UserRow> {
-  const first = async (query: Promise<UserRow[]>) => (await query)[0] ?? null;
   return {
     scope: "platform",
     audience: PLATFORM_AUDIENCE,
@@ -171,10 +172,6 @@ export function platformPool(options: {
           )
           .returning(),
       ),
-    async emailInUse(executor, email, exceptId) {
-      const found = await first(executor.select().from(users).where(byEmail(users.email, email)));
-      return found !== null && found.id !== exceptId;
-    },
     conflictOf: (error) =>
       isUniqueViolation(error, "users_email_lower_key")
         ? new AppError(AuthErrors.EMAIL_TAKEN, {
@@ -182,9 +179,7 @@ export function platformPool(options: {
           })
         : null,
     passwordProblems: (field, password, account) =>
-      checkPlatformPassword(field, password, account.email ?? "", account.fullName).filter(
-        (p): p is FieldProblem => p !== null,
-      ),
+      checkPlatformPassword(field, password, account.email ?? "", account.fullName),
     refusal: (user) =>
       user.lockedAt ? { error: AuthErrors.ACCOUNT_LOCKED, reason: "locked" } : null,
     requireVerifiedEmail: options.requireVerifiedEmail,
@@ -203,7 +198,6 @@ export function projectPool(opened: OpenedProject): AccountPool<EndUserRow> {
   const { project, passwordPolicy, projectPolicy } = opened;
   const projectId = project.id;
   const inProject = (condition: SQL) => and(eq(endUsers.projectId, projectId), condition);
-  const first = async (query: Promise<EndUserRow[]>) => (await query)[0] ?? null;
   return {
     scope: { projectId },
     audience: projectAudience(projectId),
@@ -272,15 +266,6 @@ export function projectPool(opened: OpenedProject): AccountPool<EndUserRow> {
           )
           .returning(),
       ),
-    async emailInUse(executor, email, exceptId) {
-      const found = await first(
-        executor
-          .select()
-          .from(endUsers)
-          .where(inProject(byEmail(endUsers.email, email))),
-      );
-      return found !== null && found.id !== exceptId;
-    },
     conflictOf: (error) =>
       isUniqueViolation(error, "end_users_project_email_key")
         ? new AppError(EndUserErrors.EMAIL_TAKEN, {
@@ -288,9 +273,7 @@ export function projectPool(opened: OpenedProject): AccountPool<EndUserRow> {
           })
         : null,
     passwordProblems: (field, password, account) =>
-      checkPasswordRules(field, password, passwordPolicy ?? DEFAULT_PASSWORD_RULES, account).filter(
-        (p): p is FieldProblem => p !== null,
-      ),
+      checkPasswordRules(field, password, passwordPolicy ?? DEFAULT_PASSWORD_RULES, account),
     refusal: (endUser) =>
       isBlockedStatus(endUser.status, projectPolicy)
         ? { error: EndUserErrors.BLOCKED, reason: "blocked" }

@@ -9,7 +9,7 @@ import type { RequestMeta } from "../../audit/audit-log";
 import { AuditActions } from "../../audit/audit-log";
 import type { IssuedAccessToken } from "../../auth/access-tokens";
 import { users, type SessionRow, type UserRow } from "../../db/schema/index";
-import type { FieldProblem } from "../../errors";
+import { presentProblems } from "../../errors";
 import {
   checkEmail,
   checkFullName,
@@ -53,9 +53,6 @@ const asResult = ({ account, ...rest }: SignedIn<UserRow>): AuthResult => ({
   ...rest,
 });
 
-const nonNull = (problems: (FieldProblem | null)[]) =>
-  problems.filter((p): p is FieldProblem => p !== null);
-
 export function createAuthService(deps: {
   signIn: SignInFlows;
   flows: AccountFlows;
@@ -71,7 +68,7 @@ export function createAuthService(deps: {
         {
           password: input.password,
           check: async () =>
-            nonNull([
+            presentProblems([
               checkFullName("fullName", input.fullName),
               checkEmail("email", email),
               ...checkPlatformPassword("password", input.password, email, input.fullName),
@@ -96,7 +93,7 @@ export function createAuthService(deps: {
         pool,
         {
           // Oversized input says nothing about any account: refuse it before any work.
-          problems: nonNull([
+          problems: presentProblems([
             checkEmail("email", input.email),
             checkPasswordLength("password", input.password),
           ]),

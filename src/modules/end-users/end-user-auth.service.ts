@@ -21,7 +21,7 @@ import {
   type ProjectRow,
   type SessionRow,
 } from "../../db/schema/index";
-import { AppError, invalidInput, type FieldProblem } from "../../errors";
+import { AppError, invalidInput, presentProblems, type FieldProblem } from "../../errors";
 import { checkEmail, checkFullName, checkPasswordLength, checkPhone } from "../../validation";
 import type { AccountFlows } from "../accounts/account-flows";
 import { loadProjectPool, projectPool } from "../accounts/account-pool";
@@ -184,7 +184,7 @@ function checkSignUp(
       fullName: input.fullName,
     }),
   );
-  const invalid = problems.filter((p): p is FieldProblem => p !== null);
+  const invalid = presentProblems(problems);
   if (invalid.length > 0) throw invalidInput(invalid);
   return {
     email,
@@ -280,7 +280,7 @@ export function createEndUserAuthService(deps: {
       }
       if (email) problems.push(checkEmail("email", email));
       if (phone) problems.push(checkPhone("phone", phone));
-      const invalid = problems.filter((p): p is FieldProblem => p !== null);
+      const invalid = presentProblems(problems);
       if (invalid.length > 0) throw invalidInput(invalid);
 
       const opened = await openProject(projectId, false);

@@ -4,7 +4,7 @@ import { anyId } from "../../db/any-id";
 import type { Executor } from "../../db/connection";
 import { keysetPagesByParent } from "../../db/keyset";
 import { endUsers, type EndUserRow } from "../../db/schema/index";
-import { invalidInput, type FieldProblem } from "../../errors";
+import { invalidInput, presentProblems } from "../../errors";
 import { checkLabel, checkName } from "../../validation";
 import { createByIdLoader, createPageLoader } from "../../graphql/page-loader";
 
@@ -24,11 +24,11 @@ export function endUserFilter(args: {
   role?: string | null;
 }): EndUserFilter {
   const search = args.search?.trim() || null;
-  const problems = [
+  const problems = presentProblems([
     search === null ? null : checkName("search", search, SEARCH_MAX_LENGTH),
     args.status == null ? null : checkLabel("status", args.status),
     args.role == null ? null : checkLabel("role", args.role),
-  ].filter((p): p is FieldProblem => p !== null);
+  ]);
   if (problems.length > 0) throw invalidInput(problems);
   return { search, status: args.status ?? null, role: args.role ?? null };
 }
